@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: lint (including the layering rule), typecheck, unit and
+# integration tests. Integration tests start their own services (Secret Service here,
+# relays and PostgreSQL in the test setup), so nothing needs to run beforehand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== lint"; npx eslint .
+echo "== typecheck"; npm run -s typecheck
+echo "== tests"
+mkdir -p test-results
+status=0
+scripts/with-secret-service.sh npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@" || status=$?
+node scripts/print-test-summary.js test-results/vitest.json || status=1
+exit $status

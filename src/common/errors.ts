@@ -1,0 +1,40 @@
+// One error type for every boundary, with a machine-readable code, so callers (UI, IPC,
+// CLI, relay clients) can branch on what went wrong without parsing messages.
+
+export const ERROR_CODES = [
+  // Decoding: bytes that are not a valid encoding of the expected structure.
+  'MALFORMED',
+  'UNSUPPORTED_VERSION',
+  'WRONG_TYPE',
+  'TOO_LARGE',
+  // Authenticity and confidentiality.
+  'BAD_SIGNATURE',
+  'DECRYPT_FAILED',
+  'NOT_A_RECIPIENT',
+  'KEY_COMMITMENT_MISMATCH',
+  'STREAM_TRUNCATED',
+  // Keys and secrets.
+  'KEYCHAIN_UNAVAILABLE',
+  'KEYCHAIN_NOT_FOUND',
+  'WRONG_PASSPHRASE',
+  // Input validation at an API boundary.
+  'INVALID_ARGUMENT',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AegeesError extends Error {
+  override readonly name = 'AegeesError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isAegeesError(value: unknown, code?: ErrorCode): value is AegeesError {
+  return value instanceof AegeesError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,139 @@
+// Thin, typed wrappers over libsodium (sodium-native) used by every Node-side module.
+// Nothing here re-implements a primitive; the wrappers only allocate outputs, keep
+// secret keys in libsodium's guarded memory, and turn failures into AegeesErrors.
+import sodium from 'sodium-native';
+import { AegeesError } from '../../common/errors.js';
+
+export const SIGN_PUBLIC_BYTES = sodium.crypto_sign_PUBLICKEYBYTES;
+export const SIGN_SECRET_BYTES = sodium.crypto_sign_SECRETKEYBYTES;
+export const SIGN_SEED_BYTES = sodium.crypto_sign_SEEDBYTES;
+export const SIGNATURE_BYTES = sodium.crypto_sign_BYTES;
+export const BOX_PUBLIC_BYTES = sodium.crypto_box_PUBLICKEYBYTES;
+export const BOX_SECRET_BYTES = sodium.crypto_box_SECRETKEYBYTES;
+export const SEAL_OVERHEAD_BYTES = sodium.crypto_box_SEALBYTES;
+export const AEAD_KEY_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES;
+export const AEAD_NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+export const AEAD_TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES;
+
+/** A buffer in libsodium's guarded heap (mlocked, guard pages); wipe it with `wipe`. */
+export function secureBuffer(length: number): Buffer {
+  return sodium.sodium_malloc(length) as Buffer;
+}
+
+export function wipe(...buffers: Array<Buffer | Uint8Array | undefined>): void {
+  for (const buffer of buffers) if (buffer) sodium.sodium_memzero(buffer);
+}
+
+export function randomBytes(length: number): Buffer {
+  const out = Buffer.alloc(length);
+  sodium.randombytes_buf(out);
+  return out;
+}
+
+export function secureRandomBytes(length: number): Buffer {
+  const out = secureBuffer(length);
+  sodium.randombytes_buf(out);
+  return out;
+}
+
+/** Constant-time equality; false for different lengths. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && sodium.sodium_memcmp(a, b);
+}
+
+/** BLAKE2b with an optional key; `outLength` between 16 and 64 bytes. */
+export function blake2b(outLength: number, input: Uint8Array | readonly Uint8Array[], key?: Uint8Array): Buffer {
+  const out = Buffer.alloc(outLength);
+  const parts = input instanceof Uint8Array ? [input] : input;
+  const state = Buffer.alloc(sodium.crypto_generichash_STATEBYTES);
+  sodium.crypto_generichash_init(state, key ?? null, outLength);
+  for (const part of parts) sodium.crypto_generichash_update(state, part);
+  sodium.crypto_generichash_final(state, out);
+  return out;
+}
+
+export interface SigningKeyPair {
+  readonly publicKey: Buffer;
+  /** 64 bytes (seed ‖ public key) in guarded memory. */
+  readonly secretKey: Buffer;
+}
+
+export function signingKeyPair(seed?: Uint8Array): SigningKeyPair {
+  const publicKey = Buffer.alloc(SIGN_PUBLIC_BYTES);
+  const secretKey = secureBuffer(SIGN_SECRET_BYTES);
+  if (seed) sodium.crypto_sign_seed_keypair(publicKey, secretKey, seed);
+  else sodium.crypto_sign_keypair(publicKey, secretKey);
+  return { publicKey, secretKey };
+}
+
+export function sign(message: Uint8Array, secretKey: Uint8Array): Buffer {
+  const signature = Buffer.alloc(SIGNATURE_BYTES);
+  sodium.crypto_sign_detached(signature, message, secretKey);
+  return signature;
+}
+
+export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== SIGNATURE_BYTES || publicKey.length !== SIGN_PUBLIC_BYTES) return false;
+  return sodium.crypto_sign_verify_detached(signature, message, publicKey);
+}
+
+export interface BoxKeyPair {
+  readonly publicKey: Buffer;
+  /** 32 bytes in guarded memory. */
+  readonly secretKey: Buffer;
+}
+
+export function boxKeyPair(seed?: Uint8Array): BoxKeyPair {
+  const publicKey = Buffer.alloc(BOX_PUBLIC_BYTES);
+  const secretKey = secureBuffer(BOX_SECRET_BYTES);
+  if (seed) sodium.crypto_box_seed_keypair(publicKey, secretKey, seed);
+  else sodium.crypto_box_keypair(publicKey, secretKey);
+  return { publicKey, secretKey };
+}
+
+/** X25519 scalar multiplication; throws on an all-zero (low-order) result. */
+export function x25519(secretKey: Uint8Array, publicKey: Uint8Array): Buffer {
+  const out = secureBuffer(sodium.crypto_scalarmult_BYTES);
+  try {
+    sodium.crypto_scalarmult(out, secretKey, publicKey);
+  } catch (cause) {
+    wipe(out);
+    throw new AegeesError('DECRYPT_FAILED', 'X25519 produced a low-order result', { cause });
+  }
+  return out;
+}
+
+export function sealTo(message: Uint8Array, publicKey: Uint8Array): Buffer {
+  const out = Buffer.alloc(message.length + SEAL_OVERHEAD_BYTES);
+  sodium.crypto_box_seal(out, message, publicKey);
+  return out;
+}
+
+/** Opens a sealed box into guarded memory, or returns undefined when it is not for this key. */
+export function openSealed(sealed: Uint8Array, keyPair: BoxKeyPair): Buffer | undefined {
+  if (sealed.length < SEAL_OVERHEAD_BYTES) return undefined;
+  const out = secureBuffer(sealed.length - SEAL_OVERHEAD_BYTES);
+  if (!sodium.crypto_box_seal_open(out, sealed, keyPair.publicKey, keyPair.secretKey)) {
+    wipe(out);
+    return undefined;
+  }
+  return out;
+}
+
+export function aeadEncrypt(plaintext: Uint8Array, ad: Uint8Array | null, nonce: Uint8Array, key: Uint8Array): Buffer {
+  const out = Buffer.alloc(plaintext.length + AEAD_TAG_BYTES);
+  sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(out, plaintext, ad, null, nonce, key);
+  return out;
+}
+
+/** Decrypts or throws DECRYPT_FAILED; the plaintext is a plain buffer (it is not key material). */
+export function aeadDecrypt(ciphertext: Uint8Array, ad: Uint8Array | null, nonce: Uint8Array, key: Uint8Array): Buffer {
+  if (ciphertext.length < AEAD_TAG_BYTES) throw new AegeesError('DECRYPT_FAILED', 'ciphertext shorter than its tag');
+  const out = Buffer.alloc(ciphertext.length - AEAD_TAG_BYTES);
+  try {
+    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, ciphertext, ad, nonce, key);
+  } catch (cause) {
+    throw new AegeesError('DECRYPT_FAILED', 'authentication failed', { cause });
+  }
+  return out;
+}
