@@ -17,8 +17,14 @@ export const ERROR_CODES = [
   'KEYCHAIN_UNAVAILABLE',
   'KEYCHAIN_NOT_FOUND',
   'WRONG_PASSPHRASE',
+  'PASSPHRASE_REQUIRED',
+  'KEYCHAIN_FAILED',
   // Input validation at an API boundary.
   'INVALID_ARGUMENT',
+  'UNKNOWN_METHOD',
+  'NOT_FOUND',
+  // Anything unexpected; the detail stays in the log of the process that saw it.
+  'INTERNAL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
