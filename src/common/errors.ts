@@ -13,6 +13,10 @@ export const ERROR_CODES = [
   'NOT_A_RECIPIENT',
   'KEY_COMMITMENT_MISMATCH',
   'STREAM_TRUNCATED',
+  'HASH_MISMATCH',
+  'UNKNOWN_SENDER',
+  // A signed object older than one already accepted (device list rollback or equivocation).
+  'ROLLBACK',
   // Keys and secrets.
   'KEYCHAIN_UNAVAILABLE',
   'KEYCHAIN_NOT_FOUND',
