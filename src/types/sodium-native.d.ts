@@ -86,6 +86,9 @@ declare module 'sodium-native' {
       out: Bytes, password: Bytes, salt: Bytes, opslimit: number, memlimit: number, algorithm: number,
       callback: (error: Error | null) => void,
     ): void;
+    crypto_pwhash_async(
+      out: Bytes, password: Bytes, salt: Bytes, opslimit: number, memlimit: number, algorithm: number,
+    ): Promise<void>;
   };
   export default sodium;
 }

@@ -137,3 +137,49 @@ export function aeadDecrypt(ciphertext: Uint8Array, ad: Uint8Array | null, nonce
   }
   return out;
 }
+
+export const PWHASH_SALT_BYTES = sodium.crypto_pwhash_SALTBYTES;
+
+/** Argon2id cost parameters; `memlimit` in bytes. */
+export interface PwhashLimits {
+  readonly opslimit: number;
+  readonly memlimit: number;
+}
+
+export const PWHASH_INTERACTIVE: PwhashLimits = {
+  opslimit: sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE,
+  memlimit: sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE,
+};
+export const PWHASH_MODERATE: PwhashLimits = {
+  opslimit: sodium.crypto_pwhash_OPSLIMIT_MODERATE,
+  memlimit: sodium.crypto_pwhash_MEMLIMIT_MODERATE,
+};
+
+/** Argon2id (v1.3) key derivation on libuv's thread pool, so the event loop keeps running. */
+export async function argon2idKey(
+  length: number, passphrase: Uint8Array, salt: Uint8Array, limits: PwhashLimits,
+): Promise<Buffer> {
+  const out = secureBuffer(length);
+  try {
+    await sodium.crypto_pwhash_async(
+      out, passphrase, salt, limits.opslimit, limits.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13,
+    );
+  } catch (cause) {
+    wipe(out);
+    throw cause;
+  }
+  return out;
+}
+
+/** As `aeadDecrypt`, but the plaintext is key material and goes to guarded memory. */
+export function aeadDecryptSecure(ciphertext: Uint8Array, ad: Uint8Array | null, nonce: Uint8Array, key: Uint8Array): Buffer {
+  if (ciphertext.length < AEAD_TAG_BYTES) throw new AegeesError('DECRYPT_FAILED', 'ciphertext shorter than its tag');
+  const out = secureBuffer(ciphertext.length - AEAD_TAG_BYTES);
+  try {
+    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, ciphertext, ad, nonce, key);
+  } catch (cause) {
+    wipe(out);
+    throw new AegeesError('DECRYPT_FAILED', 'authentication failed', { cause });
+  }
+  return out;
+}
