@@ -18,6 +18,9 @@ declare module 'sodium-native' {
     crypto_generichash_update(state: Bytes, input: Bytes): void;
     crypto_generichash_final(state: Bytes, out: Bytes): void;
 
+    crypto_hash_sha256_BYTES: number;
+    crypto_hash_sha256(out: Bytes, input: Bytes): void;
+
     crypto_sign_PUBLICKEYBYTES: number;
     crypto_sign_SECRETKEYBYTES: number;
     crypto_sign_SEEDBYTES: number;
@@ -35,6 +38,9 @@ declare module 'sodium-native' {
     crypto_box_SEALBYTES: number;
     crypto_box_keypair(publicKey: Bytes, secretKey: Bytes): void;
     crypto_box_seed_keypair(publicKey: Bytes, secretKey: Bytes, seed: Bytes): void;
+    crypto_box_NONCEBYTES: number;
+    crypto_box_MACBYTES: number;
+    crypto_box_easy(ciphertext: Bytes, message: Bytes, nonce: Bytes, publicKey: Bytes, secretKey: Bytes): void;
     crypto_box_seal(out: Bytes, message: Bytes, publicKey: Bytes): void;
     crypto_box_seal_open(out: Bytes, sealed: Bytes, publicKey: Bytes, secretKey: Bytes): boolean;
 
@@ -57,15 +63,15 @@ declare module 'sodium-native' {
     crypto_secretstream_xchacha20poly1305_ABYTES: number;
     crypto_secretstream_xchacha20poly1305_HEADERBYTES: number;
     crypto_secretstream_xchacha20poly1305_KEYBYTES: number;
-    crypto_secretstream_xchacha20poly1305_TAG_MESSAGE: Bytes;
-    crypto_secretstream_xchacha20poly1305_TAG_PUSH: Bytes;
-    crypto_secretstream_xchacha20poly1305_TAG_REKEY: Bytes;
-    crypto_secretstream_xchacha20poly1305_TAG_FINAL: Bytes;
+    crypto_secretstream_xchacha20poly1305_TAG_MESSAGE: number;
+    crypto_secretstream_xchacha20poly1305_TAG_PUSH: number;
+    crypto_secretstream_xchacha20poly1305_TAG_REKEY: number;
+    crypto_secretstream_xchacha20poly1305_TAG_FINAL: number;
     crypto_secretstream_xchacha20poly1305_keygen(key: Bytes): void;
     crypto_secretstream_xchacha20poly1305_init_push(state: Bytes, header: Bytes, key: Bytes): void;
     crypto_secretstream_xchacha20poly1305_init_pull(state: Bytes, header: Bytes, key: Bytes): void;
     crypto_secretstream_xchacha20poly1305_push(
-      state: Bytes, ciphertext: Bytes, message: Bytes, ad: Bytes | null, tag: Bytes,
+      state: Bytes, ciphertext: Bytes, message: Bytes, ad: Bytes | null, tag: number,
     ): number;
     crypto_secretstream_xchacha20poly1305_pull(
       state: Bytes, message: Bytes, tag: Bytes, ciphertext: Bytes, ad: Bytes | null,

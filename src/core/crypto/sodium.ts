@@ -14,6 +14,11 @@ export const SEAL_OVERHEAD_BYTES = sodium.crypto_box_SEALBYTES;
 export const AEAD_KEY_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES;
 export const AEAD_NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 export const AEAD_TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES;
+export const STREAM_KEY_BYTES = sodium.crypto_secretstream_xchacha20poly1305_KEYBYTES;
+export const STREAM_HEADER_BYTES = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES;
+export const STREAM_OVERHEAD_BYTES = sodium.crypto_secretstream_xchacha20poly1305_ABYTES;
+export const STREAM_TAG_MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+export const STREAM_TAG_FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL;
 
 /** A buffer in libsodium's guarded heap (mlocked, guard pages); wipe it with `wipe`. */
 export function secureBuffer(length: number): Buffer {
@@ -103,9 +108,22 @@ export function x25519(secretKey: Uint8Array, publicKey: Uint8Array): Buffer {
   return out;
 }
 
+/** X25519 public key of a secret key (RFC 7748 base-point multiplication). */
+export function x25519Base(secretKey: Uint8Array): Buffer {
+  const out = Buffer.alloc(sodium.crypto_scalarmult_BYTES);
+  sodium.crypto_scalarmult_base(out, secretKey);
+  return out;
+}
+
+/** crypto_box_seal; INVALID_ARGUMENT for a public key of low order, which libsodium refuses. */
 export function sealTo(message: Uint8Array, publicKey: Uint8Array): Buffer {
+  if (publicKey.length !== BOX_PUBLIC_BYTES) throw new AegeesError('INVALID_ARGUMENT', 'not an X25519 public key');
   const out = Buffer.alloc(message.length + SEAL_OVERHEAD_BYTES);
-  sodium.crypto_box_seal(out, message, publicKey);
+  try {
+    sodium.crypto_box_seal(out, message, publicKey);
+  } catch (cause) {
+    throw new AegeesError('INVALID_ARGUMENT', 'X25519 public key of low order', { cause });
+  }
   return out;
 }
 
@@ -118,6 +136,37 @@ export function openSealed(sealed: Uint8Array, keyPair: BoxKeyPair): Buffer | un
     return undefined;
   }
   return out;
+}
+
+/** crypto_secretstream_xchacha20poly1305 push side; the state lives in guarded memory. */
+export function streamInitPush(key: Uint8Array): { state: Buffer; header: Buffer } {
+  const state = secureBuffer(sodium.crypto_secretstream_xchacha20poly1305_STATEBYTES);
+  const header = Buffer.alloc(STREAM_HEADER_BYTES);
+  sodium.crypto_secretstream_xchacha20poly1305_init_push(state, header, key);
+  return { state, header };
+}
+
+/** Encrypts one chunk into `out` (message length + STREAM_OVERHEAD_BYTES). */
+export function streamPush(state: Uint8Array, out: Uint8Array, message: Uint8Array, tag: number): void {
+  sodium.crypto_secretstream_xchacha20poly1305_push(state, out, message, null, tag);
+}
+
+export function streamInitPull(header: Uint8Array, key: Uint8Array): Buffer {
+  const state = secureBuffer(sodium.crypto_secretstream_xchacha20poly1305_STATEBYTES);
+  sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, header, key);
+  return state;
+}
+
+/** Decrypts one chunk into `out` and returns its tag, or throws DECRYPT_FAILED. */
+export function streamPull(state: Uint8Array, out: Uint8Array, chunk: Uint8Array): number {
+  const tag = Buffer.alloc(1);
+  if (chunk.length < STREAM_OVERHEAD_BYTES) throw new AegeesError('DECRYPT_FAILED', 'stream chunk shorter than its overhead');
+  try {
+    sodium.crypto_secretstream_xchacha20poly1305_pull(state, out, tag, chunk, null);
+  } catch (cause) {
+    throw new AegeesError('DECRYPT_FAILED', 'stream chunk failed authentication', { cause });
+  }
+  return tag[0]!;
 }
 
 export function aeadEncrypt(plaintext: Uint8Array, ad: Uint8Array | null, nonce: Uint8Array, key: Uint8Array): Buffer {
