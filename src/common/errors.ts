@@ -23,6 +23,10 @@ export const ERROR_CODES = [
   'WRONG_PASSPHRASE',
   'PASSPHRASE_REQUIRED',
   'KEYCHAIN_FAILED',
+  // The encrypted local store.
+  'STORE_WRONG_KEY',
+  'STORE_KEY_MISSING',
+  'STORE_CORRUPT',
   // Input validation at an API boundary.
   'INVALID_ARGUMENT',
   'UNKNOWN_METHOD',
