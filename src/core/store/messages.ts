@@ -1,0 +1,307 @@
+import { AegeesError } from '../../common/errors.js';
+import type { Db } from './database.js';
+import { MATCH_END, MATCH_START, parseSnippet, toFtsQuery, type Snippet } from './fts-query.js';
+import type { SeenRepository } from './seen.js';
+
+export type MessageState = 'queued' | 'stored' | 'received' | 'failed';
+export type RecipientState = 'pending' | 'delivered' | 'read' | 'failed';
+export type AttachmentState = 'uploading' | 'downloading' | 'ready' | 'failed';
+
+export interface NewAttachment {
+  readonly blobId: Uint8Array;
+  readonly relayUrls: readonly string[];
+  readonly key: Uint8Array;
+  readonly ciphertextHash: Uint8Array;
+  readonly size: number;
+  readonly mime: string;
+  readonly name: string;
+  readonly state: AttachmentState;
+  /** The encrypted file, relative to the profile directory. */
+  readonly localPath?: string | null;
+}
+
+export interface NewMessage {
+  readonly id: Uint8Array;
+  readonly conversationId: Uint8Array;
+  readonly senderAccountId: Uint8Array;
+  readonly senderDeviceId: Uint8Array;
+  readonly sentAt: number;
+  readonly receivedAt: number;
+  readonly body: string;
+  readonly replyTo?: Uint8Array | null;
+  readonly attachments?: readonly NewAttachment[];
+}
+
+export interface NewOutgoingMessage extends NewMessage {
+  /** Every device the message key is sealed to; each starts as pending. */
+  readonly recipients: ReadonlyArray<{ readonly accountId: Uint8Array; readonly deviceId: Uint8Array }>;
+}
+
+export interface AttachmentRecord extends Required<NewAttachment> {
+  readonly id: number;
+  readonly position: number;
+}
+
+export interface StoredMessage {
+  /** Local insertion order; cursors and FTS use it. */
+  readonly seq: number;
+  readonly id: Buffer;
+  readonly conversationId: Buffer;
+  readonly senderAccountId: Buffer;
+  readonly senderDeviceId: Buffer;
+  readonly outgoing: boolean;
+  readonly sentAt: number;
+  readonly receivedAt: number;
+  readonly body: string;
+  readonly replyTo: Buffer | null;
+  readonly state: MessageState;
+  readonly error: string | null;
+  readonly attachments: AttachmentRecord[];
+}
+
+export interface RecipientRecord {
+  readonly accountId: Buffer;
+  readonly deviceId: Buffer;
+  readonly state: RecipientState;
+  readonly updatedAt: number;
+}
+
+/** Position in a conversation's history: messages strictly older than it come next. */
+export interface MessageCursor {
+  readonly sentAt: number;
+  readonly seq: number;
+}
+
+export interface MessagePage {
+  /** Oldest first. */
+  readonly messages: StoredMessage[];
+  /** Pass as `before` for the next older page; null when there is none. */
+  readonly older: MessageCursor | null;
+}
+
+export interface SearchHit {
+  readonly message: StoredMessage;
+  readonly snippet: Snippet;
+}
+
+export type ReceiveResult = { readonly stored: true; readonly seq: number } | { readonly stored: false };
+
+interface MessageRow {
+  seq: number;
+  id: Buffer;
+  conversation_id: Buffer;
+  sender_account_id: Buffer;
+  sender_device_id: Buffer;
+  outgoing: number;
+  sent_at: number;
+  received_at: number;
+  body: string;
+  reply_to: Buffer | null;
+  state: MessageState;
+  error: string | null;
+}
+
+interface AttachmentRow {
+  id: number;
+  position: number;
+  blob_id: Buffer;
+  relay_urls: string;
+  key: Buffer;
+  ciphertext_hash: Buffer;
+  size: number;
+  mime: string;
+  name: string;
+  local_path: string | null;
+  state: AttachmentState;
+}
+
+export const MAX_PAGE_SIZE = 500;
+const SNIPPET_WORDS = 16;
+
+export class MessageRepository {
+  private readonly insertMessage;
+  private readonly insertAttachment;
+  private readonly insertRecipient;
+  private readonly touchConversation;
+  private readonly byId;
+  private readonly bySeq;
+  private readonly newest;
+  private readonly olderThan;
+  private readonly attachmentsOf;
+  private readonly recipientsOf;
+  private readonly updateRecipient;
+  private readonly searchAll;
+  private readonly searchConversation;
+
+  constructor(private readonly db: Db, private readonly seen: SeenRepository) {
+    this.insertMessage = db.prepare(`
+      INSERT INTO messages (id, conversation_id, sender_account_id, sender_device_id, outgoing,
+                            sent_at, received_at, body, reply_to, state)
+      VALUES (@id, @conversationId, @senderAccountId, @senderDeviceId, @outgoing,
+              @sentAt, @receivedAt, @body, @replyTo, @state)`);
+    this.insertAttachment = db.prepare(`
+      INSERT INTO attachments (message_seq, position, blob_id, relay_urls, key, ciphertext_hash,
+                               size, mime, name, local_path, state)
+      VALUES (@seq, @position, @blobId, @relayUrls, @key, @ciphertextHash,
+              @size, @mime, @name, @localPath, @state)`);
+    this.insertRecipient = db.prepare(`
+      INSERT INTO message_recipients (message_seq, account_id, device_id, state, updated_at)
+      VALUES (?, ?, ?, 'pending', ?)`);
+    this.touchConversation = db.prepare(
+      'UPDATE conversations SET last_activity_at = max(last_activity_at, ?) WHERE id = ?',
+    );
+    this.byId = db.prepare<[Uint8Array], MessageRow>('SELECT * FROM messages WHERE id = ?');
+    this.bySeq = db.prepare<[number], MessageRow>('SELECT * FROM messages WHERE seq = ?');
+    this.newest = db.prepare<[Uint8Array, number], MessageRow>(`
+      SELECT * FROM messages WHERE conversation_id = ?
+      ORDER BY sent_at DESC, seq DESC LIMIT ?`);
+    this.olderThan = db.prepare<[Uint8Array, number, number, number], MessageRow>(`
+      SELECT * FROM messages WHERE conversation_id = ? AND (sent_at, seq) < (?, ?)
+      ORDER BY sent_at DESC, seq DESC LIMIT ?`);
+    this.attachmentsOf = db.prepare<[number], AttachmentRow>(
+      'SELECT * FROM attachments WHERE message_seq = ? ORDER BY position',
+    );
+    this.recipientsOf = db.prepare<[number], { account_id: Buffer; device_id: Buffer; state: RecipientState; updated_at: number }>(
+      'SELECT * FROM message_recipients WHERE message_seq = ? ORDER BY account_id, device_id',
+    );
+    this.updateRecipient = db.prepare(`
+      UPDATE message_recipients SET state = ?, updated_at = ?
+      WHERE message_seq = ? AND account_id = ? AND device_id = ?`);
+    const search = (filter: string): string => `
+      SELECT m.*, snippet(messages_fts, 0, '${MATCH_START}', '${MATCH_END}', '…', ${SNIPPET_WORDS}) AS marked
+      FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+      WHERE messages_fts MATCH @query ${filter}
+      ORDER BY m.sent_at DESC, m.seq DESC LIMIT @limit`;
+    this.searchAll = db.prepare<[{ query: string; limit: number }], MessageRow & { marked: string }>(search(''));
+    this.searchConversation = db.prepare<[{ query: string; limit: number; conversationId: Uint8Array }], MessageRow & { marked: string }>(
+      search('AND m.conversation_id = @conversationId'),
+    );
+  }
+
+  /** Stores a message this device sends, queued for the outbox; returns its seq. */
+  insertOutgoing(message: NewOutgoingMessage): number {
+    return this.db.transaction(() => {
+      const seq = this.insert(message, true);
+      for (const recipient of message.recipients) {
+        this.insertRecipient.run(seq, recipient.accountId, recipient.deviceId, message.receivedAt);
+      }
+      return seq;
+    })();
+  }
+
+  /**
+   * Stores a received message unless its id was seen before (copies arrive from several
+   * relays). The commit is durable when this returns, so only then may the relay copies
+   * be acknowledged.
+   */
+  receive(message: NewMessage): ReceiveResult {
+    return this.db.transaction((): ReceiveResult => {
+      if (!this.seen.checkAndInsert(message.id, message.receivedAt)) return { stored: false };
+      if (this.byId.get(message.id)) return { stored: false };
+      return { stored: true, seq: this.insert(message, false) };
+    }).immediate();
+  }
+
+  get(id: Uint8Array): StoredMessage | undefined {
+    const row = this.byId.get(id);
+    return row && this.record(row);
+  }
+
+  getBySeq(seq: number): StoredMessage | undefined {
+    const row = this.bySeq.get(seq);
+    return row && this.record(row);
+  }
+
+  /** The newest `limit` messages older than `before` (or the newest of all). */
+  page(conversationId: Uint8Array, options: { readonly limit: number; readonly before?: MessageCursor }): MessagePage {
+    const { limit, before } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new AegeesError('INVALID_ARGUMENT', `page size must be 1…${MAX_PAGE_SIZE}, got ${limit}`);
+    }
+    const rows = before
+      ? this.olderThan.all(conversationId, before.sentAt, before.seq, limit + 1)
+      : this.newest.all(conversationId, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      messages: page.reverse().map((row) => this.record(row)),
+      older: rows.length > limit && last ? { sentAt: last.sent_at, seq: last.seq } : null,
+    };
+  }
+
+  /** Messages whose text has every word of `query` (as prefixes), newest first. */
+  search(query: string, options: { readonly limit: number; readonly conversationId?: Uint8Array }): SearchHit[] {
+    const fts = toFtsQuery(query);
+    if (fts === undefined) return [];
+    const { limit, conversationId } = options;
+    const rows = conversationId
+      ? this.searchConversation.all({ query: fts, limit, conversationId })
+      : this.searchAll.all({ query: fts, limit });
+    return rows.map((row) => ({ message: this.record(row), snippet: parseSnippet(row.marked) }));
+  }
+
+  recipients(seq: number): RecipientRecord[] {
+    return this.recipientsOf.all(seq).map((row) => ({
+      accountId: row.account_id,
+      deviceId: row.device_id,
+      state: row.state,
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  setRecipientState(seq: number, accountId: Uint8Array, deviceId: Uint8Array, state: RecipientState, at: number): boolean {
+    return this.updateRecipient.run(state, at, seq, accountId, deviceId).changes === 1;
+  }
+
+  private insert(message: NewMessage, outgoing: boolean): number {
+    const seq = Number(
+      this.insertMessage.run({
+        ...message,
+        replyTo: message.replyTo ?? null,
+        outgoing: Number(outgoing),
+        state: outgoing ? 'queued' : 'received',
+      }).lastInsertRowid,
+    );
+    (message.attachments ?? []).forEach((attachment, position) => {
+      this.insertAttachment.run({
+        ...attachment,
+        seq,
+        position,
+        relayUrls: JSON.stringify(attachment.relayUrls),
+        localPath: attachment.localPath ?? null,
+      });
+    });
+    this.touchConversation.run(message.receivedAt, message.conversationId);
+    return seq;
+  }
+
+  private record(row: MessageRow): StoredMessage {
+    return {
+      seq: row.seq,
+      id: row.id,
+      conversationId: row.conversation_id,
+      senderAccountId: row.sender_account_id,
+      senderDeviceId: row.sender_device_id,
+      outgoing: row.outgoing === 1,
+      sentAt: row.sent_at,
+      receivedAt: row.received_at,
+      body: row.body,
+      replyTo: row.reply_to,
+      state: row.state,
+      error: row.error,
+      attachments: this.attachmentsOf.all(row.seq).map((a) => ({
+        id: a.id,
+        position: a.position,
+        blobId: a.blob_id,
+        relayUrls: JSON.parse(a.relay_urls) as string[],
+        key: a.key,
+        ciphertextHash: a.ciphertext_hash,
+        size: a.size,
+        mime: a.mime,
+        name: a.name,
+        localPath: a.local_path,
+        state: a.state,
+      })),
+    };
+  }
+}

@@ -1,0 +1,7 @@
+// Every schema migration in order. Append new ones; never edit or reorder released ones.
+import type { Migration } from '../migrate.js';
+import { initialSchema } from './001-initial.js';
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

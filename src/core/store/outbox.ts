@@ -1,0 +1,150 @@
+// The persistent outbox: a sealed envelope and, per relay, a deposit still to be made.
+// Everything here is committed before any network I/O, so an envelope written while
+// offline (or before a crash) is sent once a relay answers.
+import { AegeesError } from '../../common/errors.js';
+import type { Db } from './database.js';
+
+/** Mailbox ids are fixed-size (docs/PROTOCOL.md); stored concatenated. */
+export const MAILBOX_ID_BYTES = 32;
+
+export interface DepositTarget {
+  readonly relayUrl: string;
+  readonly mailboxIds: readonly Uint8Array[];
+}
+
+export interface NewOutboxEnvelope {
+  readonly msgId: Uint8Array;
+  readonly envelope: Uint8Array;
+  /** The chat message the envelope carries, if any. */
+  readonly messageSeq?: number | null;
+  readonly deposits: readonly DepositTarget[];
+  /** Also when the first attempt is due. */
+  readonly createdAt: number;
+}
+
+export interface DueDeposit {
+  readonly id: number;
+  readonly msgId: Buffer;
+  readonly relayUrl: string;
+  readonly mailboxIds: Buffer[];
+  readonly envelope: Buffer;
+  readonly messageSeq: number | null;
+  /** Failed attempts so far. */
+  readonly attempts: number;
+}
+
+interface DueRow {
+  id: number;
+  msg_id: Buffer;
+  relay_url: string;
+  mailbox_ids: Buffer;
+  envelope: Buffer;
+  message_seq: number | null;
+  attempts: number;
+}
+
+export class OutboxRepository {
+  private readonly insertEnvelope;
+  private readonly insertDeposit;
+  private readonly dueRows;
+  private readonly depositById;
+  private readonly deleteDeposit;
+  private readonly remainingDeposits;
+  private readonly deleteEnvelope;
+  private readonly recordStored;
+  private readonly markMessageStored;
+  private readonly reschedule;
+  private readonly earliest;
+
+  constructor(private readonly db: Db) {
+    this.insertEnvelope = db.prepare(
+      'INSERT INTO outbox_envelopes (msg_id, message_seq, envelope, created_at) VALUES (?, ?, ?, ?)',
+    );
+    this.insertDeposit = db.prepare(
+      'INSERT INTO outbox_deposits (msg_id, relay_url, mailbox_ids, next_attempt_at) VALUES (?, ?, ?, ?)',
+    );
+    this.dueRows = db.prepare<[number, number], DueRow>(`
+      SELECT d.id, d.msg_id, d.relay_url, d.mailbox_ids, d.attempts, e.envelope, e.message_seq
+      FROM outbox_deposits d JOIN outbox_envelopes e USING (msg_id)
+      WHERE d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`);
+    this.depositById = db.prepare<[number], { msg_id: Buffer; relay_url: string; message_seq: number | null }>(`
+      SELECT d.msg_id, d.relay_url, e.message_seq
+      FROM outbox_deposits d JOIN outbox_envelopes e USING (msg_id) WHERE d.id = ?`);
+    this.deleteDeposit = db.prepare('DELETE FROM outbox_deposits WHERE id = ?');
+    this.remainingDeposits = db.prepare<[Uint8Array], number>('SELECT count(*) FROM outbox_deposits WHERE msg_id = ?').pluck();
+    this.deleteEnvelope = db.prepare('DELETE FROM outbox_envelopes WHERE msg_id = ?');
+    this.recordStored = db.prepare(
+      'INSERT INTO message_deposits (message_seq, relay_url, stored_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    this.markMessageStored = db.prepare("UPDATE messages SET state = 'stored' WHERE seq = ? AND state = 'queued'");
+    this.reschedule = db.prepare(
+      'UPDATE outbox_deposits SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
+    );
+    this.earliest = db.prepare<[], number | null>('SELECT min(next_attempt_at) FROM outbox_deposits').pluck();
+  }
+
+  /** Queues the envelope for every target relay; returns the deposit ids. */
+  enqueue(item: NewOutboxEnvelope): number[] {
+    if (item.deposits.length === 0) throw new AegeesError('INVALID_ARGUMENT', 'an outbox envelope needs at least one relay');
+    return this.db.transaction(() => {
+      this.insertEnvelope.run(item.msgId, item.messageSeq ?? null, item.envelope, item.createdAt);
+      return item.deposits.map((target) =>
+        Number(this.insertDeposit.run(item.msgId, target.relayUrl, joinMailboxIds(target.mailboxIds), item.createdAt).lastInsertRowid),
+      );
+    })();
+  }
+
+  /** Deposits whose next attempt is due at `now`, oldest first. */
+  due(now: number, limit: number): DueDeposit[] {
+    return this.dueRows.all(now, limit).map((row) => ({
+      id: row.id,
+      msgId: row.msg_id,
+      relayUrl: row.relay_url,
+      mailboxIds: splitMailboxIds(row.mailbox_ids),
+      envelope: row.envelope,
+      messageSeq: row.message_seq,
+      attempts: row.attempts,
+    }));
+  }
+
+  /**
+   * The relay acknowledged a durable copy: the deposit is done, the message is stored
+   * there, and the envelope goes once no relay is left to take it. False if unknown.
+   */
+  complete(depositId: number, at: number): boolean {
+    return this.db.transaction(() => {
+      const deposit = this.depositById.get(depositId);
+      if (!deposit) return false;
+      this.deleteDeposit.run(depositId);
+      if (deposit.message_seq !== null) {
+        this.recordStored.run(deposit.message_seq, deposit.relay_url, at);
+        this.markMessageStored.run(deposit.message_seq);
+      }
+      if (this.remainingDeposits.get(deposit.msg_id) === 0) this.deleteEnvelope.run(deposit.msg_id);
+      return true;
+    })();
+  }
+
+  /** The attempt failed; the caller's backoff schedule picks the next time. */
+  retryLater(depositId: number, nextAttemptAt: number, error: string): boolean {
+    return this.reschedule.run(nextAttemptAt, error, depositId).changes === 1;
+  }
+
+  /** When the earliest pending deposit is due, or null when the outbox is empty. */
+  nextAttemptAt(): number | null {
+    return this.earliest.get() ?? null;
+  }
+}
+
+function joinMailboxIds(ids: readonly Uint8Array[]): Buffer {
+  if (ids.length === 0 || ids.some((id) => id.length !== MAILBOX_ID_BYTES)) {
+    throw new AegeesError('INVALID_ARGUMENT', `a deposit needs one or more mailbox ids of ${MAILBOX_ID_BYTES} bytes`);
+  }
+  return Buffer.concat(ids);
+}
+
+function splitMailboxIds(joined: Buffer): Buffer[] {
+  const ids: Buffer[] = [];
+  for (let at = 0; at < joined.length; at += MAILBOX_ID_BYTES) ids.push(joined.subarray(at, at + MAILBOX_ID_BYTES));
+  return ids;
+}
