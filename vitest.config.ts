@@ -16,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
           // Real servers and real files: generous limits, and no more workers than cores.
           testTimeout: 180_000,
           hookTimeout: 180_000,

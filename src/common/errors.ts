@@ -31,6 +31,14 @@ export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   'UNKNOWN_METHOD',
   'NOT_FOUND',
+  // Storage relays, as seen by the relay client.
+  'RELAY_UNAVAILABLE',
+  'RELAY_IDENTITY_MISMATCH',
+  'RELAY_REJECTED',
+  'RATE_LIMITED',
+  'QUOTA_EXCEEDED',
+  'CONFLICT',
+  'AUTH_FAILED',
   // Anything unexpected; the detail stays in the log of the process that saw it.
   'INTERNAL',
 ] as const;

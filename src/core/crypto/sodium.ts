@@ -232,3 +232,22 @@ export function aeadDecryptSecure(ciphertext: Uint8Array, ad: Uint8Array | null,
   }
   return out;
 }
+
+/** Incremental BLAKE2b for data that arrives in pieces (streams); `digest` may be called once. */
+export interface Blake2bHasher {
+  update(part: Uint8Array): void;
+  digest(): Buffer;
+}
+
+export function blake2bHasher(outLength: number, key?: Uint8Array): Blake2bHasher {
+  const state = Buffer.alloc(sodium.crypto_generichash_STATEBYTES);
+  sodium.crypto_generichash_init(state, key ?? null, outLength);
+  return {
+    update: (part) => sodium.crypto_generichash_update(state, part),
+    digest: () => {
+      const out = Buffer.alloc(outLength);
+      sodium.crypto_generichash_final(state, out);
+      return out;
+    },
+  };
+}

@@ -1,0 +1,233 @@
+// Per-relay mailbox keys and every signed transcript between a device and a storage relay
+// (docs/PROTOCOL.md §8). The relay and its clients both build the transcripts here, so
+// the two sides cannot drift apart.
+import type { TLSSocket } from 'node:tls';
+import { AegeesError } from '../../common/errors.js';
+import {
+  SIGN_PUBLIC_BYTES,
+  blake2b,
+  blake2bHasher,
+  sign,
+  signingKeyPair,
+  verify,
+  wipe,
+  type Blake2bHasher,
+  type SigningKeyPair,
+} from './sodium.js';
+
+export const MAILBOX_ROOT_BYTES = 32;
+export const MAILBOX_ID_BYTES = 32;
+export const MSG_ID_BYTES = 16;
+export const BLOB_ID_BYTES = 32;
+export const RELAY_NONCE_BYTES = 32;
+export const CHANNEL_BINDING_BYTES = 32;
+/** TLS exporter label of RFC 9266 (tls-exporter channel binding). */
+const CHANNEL_BINDING_LABEL = 'EXPORTER-Channel-Binding';
+
+const SEED_DOMAIN = Buffer.from('aegees/v1/mailbox-seed', 'utf8');
+const ID_DOMAIN = Buffer.from('aegees/v1/mailbox-id', 'utf8');
+
+function expectLength(name: string, value: Uint8Array, length: number): void {
+  if (value.length !== length) {
+    throw new AegeesError('INVALID_ARGUMENT', `${name} must be ${length} bytes, got ${value.length}`);
+  }
+}
+
+/**
+ * The device's Ed25519 mailbox key pair for one relay. Keyed by the relay's identity key,
+ * so the same device has unrelated mailbox ids on different relays.
+ */
+export function deriveMailboxKeyPair(rootSecret: Uint8Array, relayKey: Uint8Array): SigningKeyPair {
+  expectLength('mailbox root secret', rootSecret, MAILBOX_ROOT_BYTES);
+  expectLength('relay key', relayKey, SIGN_PUBLIC_BYTES);
+  const seed = blake2b(32, [SEED_DOMAIN, relayKey], rootSecret);
+  try {
+    return signingKeyPair(seed);
+  } finally {
+    wipe(seed);
+  }
+}
+
+/**
+ * RFC 9266 tls-exporter channel binding of a connection; plain (loopback) connections bind
+ * to 32 zero bytes. Binding the mailbox transcripts to it means a signature made on one TLS
+ * connection is worthless on another, even one a TLS-intercepting proxy relays.
+ */
+export function channelBindingOf(socket: unknown): Buffer {
+  const tls = socket as Partial<Pick<TLSSocket, 'encrypted' | 'exportKeyingMaterial'>> | null;
+  if (tls?.encrypted && typeof tls.exportKeyingMaterial === 'function') {
+    return tls.exportKeyingMaterial(CHANNEL_BINDING_BYTES, CHANNEL_BINDING_LABEL, Buffer.alloc(0));
+  }
+  return Buffer.alloc(CHANNEL_BINDING_BYTES);
+}
+
+/** A mailbox id commits to its public key, so the relay can check who may open it. */
+export function mailboxIdOf(mailboxPublicKey: Uint8Array): Buffer {
+  expectLength('mailbox public key', mailboxPublicKey, SIGN_PUBLIC_BYTES);
+  return blake2b(MAILBOX_ID_BYTES, [ID_DOMAIN, mailboxPublicKey]);
+}
+
+/** The device's mailbox id on a relay, as its contact card publishes it. */
+export function mailboxIdFor(rootSecret: Uint8Array, relayKey: Uint8Array): Buffer {
+  const keyPair = deriveMailboxKeyPair(rootSecret, relayKey);
+  wipe(keyPair.secretKey);
+  return mailboxIdOf(keyPair.publicKey);
+}
+
+/**
+ * Transcript = label ‖ 0x00 ‖ fields. Every field has a fixed length (checked by callers),
+ * so the concatenation is unambiguous.
+ */
+function transcript(label: string, fields: readonly Uint8Array[]): Buffer {
+  return Buffer.concat([Buffer.from(label, 'utf8'), Buffer.from([0]), ...fields]);
+}
+
+function u64(value: number): Buffer {
+  if (!Number.isSafeInteger(value) || value < 0) throw new AegeesError('INVALID_ARGUMENT', `not a u64: ${value}`);
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64BE(BigInt(value));
+  return out;
+}
+
+/** What both sides of one mailbox connection know before authentication. */
+export interface ChallengeContext {
+  readonly relayKey: Uint8Array;
+  /** Chosen by the relay, single-use. */
+  readonly nonce: Uint8Array;
+  /** Chosen by the client, so the relay's signature is fresh. */
+  readonly clientNonce: Uint8Array;
+  /** TLS exporter of this connection; 32 zero bytes on plain loopback connections. */
+  readonly channelBinding: Uint8Array;
+}
+
+function challengeFields(context: ChallengeContext): Uint8Array[] {
+  expectLength('relay key', context.relayKey, SIGN_PUBLIC_BYTES);
+  expectLength('nonce', context.nonce, RELAY_NONCE_BYTES);
+  expectLength('client nonce', context.clientNonce, RELAY_NONCE_BYTES);
+  expectLength('channel binding', context.channelBinding, CHANNEL_BINDING_BYTES);
+  return [context.relayKey, context.nonce, context.clientNonce, context.channelBinding];
+}
+
+/** The relay proves it holds its identity key on this very connection. */
+export function signRelayChallenge(context: ChallengeContext, relaySecretKey: Uint8Array): Buffer {
+  return sign(transcript('aegees/v1/relay-challenge', challengeFields(context)), relaySecretKey);
+}
+
+export function verifyRelayChallenge(context: ChallengeContext, signature: Uint8Array): boolean {
+  return verify(signature, transcript('aegees/v1/relay-challenge', challengeFields(context)), context.relayKey);
+}
+
+/** The device proves it owns the mailbox, bound to this relay, this nonce and this connection. */
+export function signMailboxAuth(context: ChallengeContext, mailbox: SigningKeyPair): Buffer {
+  const fields = [...challengeFields(context), mailboxIdOf(mailbox.publicKey)];
+  return sign(transcript('aegees/v1/mailbox-auth', fields), mailbox.secretKey);
+}
+
+/** Returns the authenticated mailbox id, or undefined when the signature does not verify. */
+export function verifyMailboxAuth(
+  context: ChallengeContext, mailboxPublicKey: Uint8Array, signature: Uint8Array,
+): Buffer | undefined {
+  if (mailboxPublicKey.length !== SIGN_PUBLIC_BYTES) return undefined;
+  const mailboxId = mailboxIdOf(mailboxPublicKey);
+  const message = transcript('aegees/v1/mailbox-auth', [...challengeFields(context), mailboxId]);
+  return verify(signature, message, mailboxPublicKey) ? mailboxId : undefined;
+}
+
+/** Signs the exact UTF-8 text of a relay information document. */
+export function signRelayInfo(documentText: string, relaySecretKey: Uint8Array): Buffer {
+  return sign(transcript('aegees/v1/relay-info', [Buffer.from(documentText, 'utf8')]), relaySecretKey);
+}
+
+export function verifyRelayInfo(documentText: string, signature: Uint8Array, relayKey: Uint8Array): boolean {
+  return verify(signature, transcript('aegees/v1/relay-info', [Buffer.from(documentText, 'utf8')]), relayKey);
+}
+
+export interface DepositContent {
+  readonly msgId: Uint8Array;
+  readonly mailboxIds: readonly Uint8Array[];
+  readonly blobIds: readonly Uint8Array[];
+  readonly envelope: Uint8Array;
+}
+
+function sortedUnique(name: string, ids: readonly Uint8Array[], length: number): Buffer[] {
+  const sorted = ids.map((id) => {
+    expectLength(name, id, length);
+    return Buffer.from(id);
+  }).sort(Buffer.compare);
+  for (let i = 1; i < sorted.length; i += 1) {
+    if (sorted[i - 1]!.equals(sorted[i]!)) throw new AegeesError('INVALID_ARGUMENT', `duplicate ${name}`);
+  }
+  return sorted;
+}
+
+function u32(value: number): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(value);
+  return out;
+}
+
+/**
+ * Identifies a deposit's content independently of list order: idempotent redeposits
+ * compare digests, and the relay's receipt signs it.
+ */
+export function depositDigest(content: DepositContent): Buffer {
+  expectLength('message id', content.msgId, MSG_ID_BYTES);
+  const mailboxes = sortedUnique('mailbox id', content.mailboxIds, MAILBOX_ID_BYTES);
+  const blobs = sortedUnique('blob id', content.blobIds, BLOB_ID_BYTES);
+  const hasher = blake2bHasher(32);
+  hasher.update(transcript('aegees/v1/deposit', [content.msgId]));
+  hasher.update(u32(mailboxes.length));
+  for (const id of mailboxes) hasher.update(id);
+  hasher.update(u32(blobs.length));
+  for (const id of blobs) hasher.update(id);
+  hasher.update(u32(content.envelope.length));
+  hasher.update(content.envelope);
+  return hasher.digest();
+}
+
+export interface DepositReceipt {
+  readonly relayKey: Uint8Array;
+  readonly digest: Uint8Array;
+  readonly expiresAt: number;
+}
+
+function receiptFields(receipt: DepositReceipt): Uint8Array[] {
+  expectLength('relay key', receipt.relayKey, SIGN_PUBLIC_BYTES);
+  expectLength('deposit digest', receipt.digest, 32);
+  return [receipt.relayKey, receipt.digest, u64(receipt.expiresAt)];
+}
+
+/** The relay's signed statement that it durably stored this deposit until `expiresAt`. */
+export function signDepositReceipt(receipt: DepositReceipt, relaySecretKey: Uint8Array): Buffer {
+  return sign(transcript('aegees/v1/deposit-receipt', receiptFields(receipt)), relaySecretKey);
+}
+
+export function verifyDepositReceipt(receipt: DepositReceipt, signature: Uint8Array): boolean {
+  return verify(signature, transcript('aegees/v1/deposit-receipt', receiptFields(receipt)), receipt.relayKey);
+}
+
+export interface BlobReceipt {
+  readonly relayKey: Uint8Array;
+  readonly blobId: Uint8Array;
+  readonly size: number;
+}
+
+function blobReceiptFields(receipt: BlobReceipt): Uint8Array[] {
+  expectLength('relay key', receipt.relayKey, SIGN_PUBLIC_BYTES);
+  expectLength('blob id', receipt.blobId, BLOB_ID_BYTES);
+  return [receipt.relayKey, receipt.blobId, u64(receipt.size)];
+}
+
+/** The relay's signed statement that it durably stored this blob. */
+export function signBlobReceipt(receipt: BlobReceipt, relaySecretKey: Uint8Array): Buffer {
+  return sign(transcript('aegees/v1/blob-receipt', blobReceiptFields(receipt)), relaySecretKey);
+}
+
+export function verifyBlobReceipt(receipt: BlobReceipt, signature: Uint8Array): boolean {
+  return verify(signature, transcript('aegees/v1/blob-receipt', blobReceiptFields(receipt)), receipt.relayKey);
+}
+
+/** A blob is addressed by the BLAKE2b-256 of its bytes; feed it the bytes as they stream. */
+export function blobIdHasher(): Blake2bHasher {
+  return blake2bHasher(BLOB_ID_BYTES);
+}

@@ -1,0 +1,182 @@
+// The relay client: what the messenger (and the tests) use to talk to one storage relay.
+// It pins the relay's identity key and checks every signed answer against it — the info
+// document, deposit and blob receipts, the mailbox challenge — so a server that holds a
+// valid TLS certificate but not the relay's key is detected and refused.
+import { Transform, type Readable } from 'node:stream';
+import { AegeesError } from '../../common/errors.js';
+import {
+  BlobUploadResponse,
+  DepositResponse,
+  RELAY_PATHS,
+  SignedRelayInfo,
+  RelayInfoDocument,
+} from '../../common/relay-protocol.js';
+import {
+  BLOB_ID_BYTES,
+  MSG_ID_BYTES,
+  blobIdHasher,
+  depositDigest,
+  verifyBlobReceipt,
+  verifyDepositReceipt,
+  verifyRelayInfo,
+} from '../crypto/mailbox.js';
+import { SIGN_PUBLIC_BYTES, constantTimeEqual, randomBytes } from '../crypto/sodium.js';
+import { impostor, unavailable } from './errors.js';
+import { RelayTransport, relayBaseUrl, type TransportOptions } from './http.js';
+import { openMailbox, type MailboxOptions, type MailboxSession } from './mailbox.js';
+
+export interface RelayClientOptions extends TransportOptions {
+  /** Base URL, e.g. https://relay.example:8787. */
+  readonly url: string;
+  /**
+   * The relay's Ed25519 identity key as the roster knows it. Without one, the first verified
+   * information document sets it (trust on first use) and it is pinned from then on.
+   */
+  readonly relayKey?: Uint8Array;
+}
+
+export interface Deposit {
+  readonly msgId: Uint8Array;
+  readonly mailboxIds: readonly Uint8Array[];
+  readonly blobIds?: readonly Uint8Array[];
+  readonly envelope: Uint8Array;
+}
+
+export interface DepositResult {
+  readonly status: 'stored' | 'duplicate';
+  readonly expiresAt: number;
+}
+
+export interface UploadResult {
+  readonly status: 'stored' | 'exists';
+}
+
+function parseAnswer<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw unavailable(`relay sent a malformed ${what}`);
+  return parsed.data;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+export class RelayClient {
+  private readonly transport: RelayTransport;
+  private pinnedKey: Buffer | undefined;
+
+  constructor(options: RelayClientOptions) {
+    this.transport = new RelayTransport(relayBaseUrl(options.url), options);
+    if (options.relayKey !== undefined) {
+      if (options.relayKey.length !== SIGN_PUBLIC_BYTES) throw new AegeesError('INVALID_ARGUMENT', 'relay key must be 32 bytes');
+      this.pinnedKey = Buffer.from(options.relayKey);
+    }
+  }
+
+  get url(): string {
+    return this.transport.base.href;
+  }
+
+  /** The pinned identity key, once known. */
+  get relayKey(): Buffer | undefined {
+    return this.pinnedKey;
+  }
+
+  private async key(): Promise<Buffer> {
+    if (this.pinnedKey === undefined) await this.fetchInfo();
+    return this.pinnedKey!;
+  }
+
+  /** Fetches the signed information document with a fresh challenge and checks it against the pinned key. */
+  async fetchInfo(): Promise<RelayInfoDocument> {
+    const challenge = randomBytes(32).toString('hex');
+    const { body } = await this.transport.getJson(`${RELAY_PATHS.info}?challenge=${challenge}`);
+    const signed = parseAnswer(SignedRelayInfo, body, 'information document');
+    let documentJson: unknown;
+    try {
+      documentJson = JSON.parse(signed.document);
+    } catch {
+      throw unavailable('relay information document is not JSON');
+    }
+    const document = parseAnswer(RelayInfoDocument, documentJson, 'information document');
+    const key = Buffer.from(document.identityKey, 'hex');
+    if (this.pinnedKey !== undefined && !constantTimeEqual(key, this.pinnedKey)) {
+      throw impostor(`relay at ${this.url} presents identity key ${document.identityKey}, expected ${hex(this.pinnedKey)}`);
+    }
+    if (!verifyRelayInfo(signed.document, Buffer.from(signed.signature, 'hex'), key) || document.challenge !== challenge) {
+      throw impostor(`relay at ${this.url} did not sign a fresh information document with its identity key`);
+    }
+    this.pinnedKey = key;
+    return document;
+  }
+
+  async deposit(deposit: Deposit): Promise<DepositResult> {
+    if (deposit.msgId.length !== MSG_ID_BYTES) throw new AegeesError('INVALID_ARGUMENT', 'message id must be 16 bytes');
+    const blobIds = deposit.blobIds ?? [];
+    const digest = depositDigest({ ...deposit, blobIds });
+    const relayKey = await this.key();
+    const { body } = await this.transport.postJson(RELAY_PATHS.envelopes, {
+      msgId: hex(deposit.msgId),
+      mailboxes: deposit.mailboxIds.map(hex),
+      blobs: blobIds.map(hex),
+      envelope: Buffer.from(deposit.envelope).toString('base64url'),
+    });
+    const answer = parseAnswer(DepositResponse, body, 'deposit answer');
+    const receipt = Buffer.from(answer.receipt, 'hex');
+    if (answer.msgId !== hex(deposit.msgId) || !verifyDepositReceipt({ relayKey, digest, expiresAt: answer.expiresAt }, receipt)) {
+      throw impostor(`relay at ${this.url} answered the deposit without a valid receipt from its identity key`);
+    }
+    return { status: answer.status, expiresAt: answer.expiresAt };
+  }
+
+  /** Streams `size` bytes of attachment ciphertext; `blobId` must be their BLAKE2b-256. */
+  async uploadBlob(blobId: Uint8Array, size: number, data: AsyncIterable<Uint8Array>): Promise<UploadResult> {
+    if (blobId.length !== BLOB_ID_BYTES) throw new AegeesError('INVALID_ARGUMENT', 'blob id must be 32 bytes');
+    if (!Number.isSafeInteger(size) || size <= 0) throw new AegeesError('INVALID_ARGUMENT', 'blob size must be positive');
+    const relayKey = await this.key();
+    const { body } = await this.transport.putStream(`${RELAY_PATHS.blobs}${hex(blobId)}`, size, data);
+    const answer = parseAnswer(BlobUploadResponse, body, 'upload answer');
+    const receipt = Buffer.from(answer.receipt, 'hex');
+    if (answer.blobId !== hex(blobId) || !verifyBlobReceipt({ relayKey, blobId, size: answer.size }, receipt)) {
+      throw impostor(`relay at ${this.url} answered the upload without a valid receipt from its identity key`);
+    }
+    return { status: answer.status };
+  }
+
+  /**
+   * Streams a blob. The stream fails with HASH_MISMATCH at its end if the bytes do not hash
+   * to `blobId`, so consumers must not use the data before the stream ended cleanly.
+   */
+  async downloadBlob(blobId: Uint8Array): Promise<Readable> {
+    if (blobId.length !== BLOB_ID_BYTES) throw new AegeesError('INVALID_ARGUMENT', 'blob id must be 32 bytes');
+    const res = await this.transport.getStream(`${RELAY_PATHS.blobs}${hex(blobId)}`);
+    const expected = Number(res.headers['content-length']);
+    const hasher = blobIdHasher();
+    let seen = 0;
+    const check = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        seen += chunk.length;
+        hasher.update(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        if (seen !== expected || !constantTimeEqual(hasher.digest(), blobId)) {
+          done(new AegeesError('HASH_MISMATCH', 'downloaded blob does not hash to its id'));
+        } else done();
+      },
+    });
+    res.on('error', (error) => check.destroy(unavailable(`download interrupted: ${error.message}`, error)));
+    res.on('aborted', () => check.destroy(unavailable('download interrupted')));
+    return res.pipe(check);
+  }
+
+  /** Opens and authenticates the device's mailbox on this relay. */
+  async connectMailbox(options: MailboxOptions): Promise<MailboxSession> {
+    const relayKey = await this.key();
+    return openMailbox(this.transport, relayKey, options);
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

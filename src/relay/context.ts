@@ -1,0 +1,18 @@
+// What every request handler and mailbox connection of one relay process shares.
+import type { SigningKeyPair } from '../core/crypto/sodium.js';
+import type { RelayConfig } from './config.js';
+import type { MemoryBudget } from './http/body.js';
+import type { Logger } from './log.js';
+import type { RelayMetrics } from './metrics.js';
+import type { RelayStore } from './store/store.js';
+
+export interface RelayContext {
+  readonly config: RelayConfig;
+  readonly identity: SigningKeyPair;
+  readonly store: RelayStore;
+  readonly metrics: RelayMetrics;
+  readonly log: Logger;
+  readonly bodyBudget: MemoryBudget;
+  /** Pushes to this process's connected mailboxes after a deposit committed. */
+  readonly onDeposited: (mailboxIds: readonly Buffer[]) => void;
+}
