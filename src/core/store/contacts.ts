@@ -12,6 +12,8 @@ export interface ContactRecord {
   /** The newest signed device list accepted, as encoded on the wire. */
   readonly deviceList: Uint8Array | null;
   readonly deviceListVersion: number;
+  /** The contact's newest signed contact card, as encoded on the wire. */
+  readonly card: Uint8Array | null;
   readonly addedAt: number;
   readonly updatedAt: number;
 }
@@ -25,6 +27,7 @@ interface ContactRow {
   blocked: number;
   device_list: Buffer | null;
   device_list_version: number;
+  card: Buffer | null;
   added_at: number;
   updated_at: number;
 }
@@ -32,19 +35,21 @@ interface ContactRow {
 export class ContactRepository {
   private readonly upsert;
   private readonly byId;
+  private readonly all;
 
   constructor(db: Db) {
     this.upsert = db.prepare(`
       INSERT INTO contacts (account_id, account_public_key, display_name, state, verified, blocked,
-                            device_list, device_list_version, added_at, updated_at)
+                            device_list, device_list_version, card, added_at, updated_at)
       VALUES (@accountId, @accountPublicKey, @displayName, @state, @verified, @blocked,
-              @deviceList, @deviceListVersion, @addedAt, @updatedAt)
+              @deviceList, @deviceListVersion, @card, @addedAt, @updatedAt)
       ON CONFLICT (account_id) DO UPDATE SET
         account_public_key = excluded.account_public_key, display_name = excluded.display_name,
         state = excluded.state, verified = excluded.verified, blocked = excluded.blocked,
         device_list = excluded.device_list, device_list_version = excluded.device_list_version,
-        updated_at = excluded.updated_at`);
+        card = excluded.card, updated_at = excluded.updated_at`);
     this.byId = db.prepare<[Uint8Array], ContactRow>('SELECT * FROM contacts WHERE account_id = ?');
+    this.all = db.prepare<[], ContactRow>('SELECT * FROM contacts ORDER BY display_name COLLATE NOCASE, account_id');
   }
 
   /** Inserts or replaces the contact; `addedAt` is kept from the first insert. */
@@ -54,17 +59,26 @@ export class ContactRepository {
 
   get(accountId: Uint8Array): ContactRecord | undefined {
     const row = this.byId.get(accountId);
-    return row && {
-      accountId: row.account_id,
-      accountPublicKey: row.account_public_key,
-      displayName: row.display_name,
-      state: row.state,
-      verified: row.verified === 1,
-      blocked: row.blocked === 1,
-      deviceList: row.device_list,
-      deviceListVersion: row.device_list_version,
-      addedAt: row.added_at,
-      updatedAt: row.updated_at,
-    };
+    return row && record(row);
   }
+
+  list(): ContactRecord[] {
+    return this.all.all().map(record);
+  }
+}
+
+function record(row: ContactRow): ContactRecord {
+  return {
+    accountId: row.account_id,
+    accountPublicKey: row.account_public_key,
+    displayName: row.display_name,
+    state: row.state,
+    verified: row.verified === 1,
+    blocked: row.blocked === 1,
+    deviceList: row.device_list,
+    deviceListVersion: row.device_list_version,
+    card: row.card,
+    addedAt: row.added_at,
+    updatedAt: row.updated_at,
+  };
 }

@@ -22,6 +22,14 @@ export interface ConversationRecord {
   readonly lastReadSeq: number;
   readonly archived: boolean;
   readonly memberAccountIds: Buffer[];
+  /** Groups only: the version of the newest group state applied (0 for direct conversations). */
+  readonly groupVersion: number;
+}
+
+export interface GroupState {
+  readonly title: string;
+  readonly version: number;
+  readonly members: ReadonlyArray<{ readonly accountId: Uint8Array; readonly card: Uint8Array; readonly role: 'admin' | 'member' }>;
 }
 
 interface ConversationRow {
@@ -34,6 +42,7 @@ interface ConversationRow {
   last_activity_at: number;
   last_read_seq: number;
   archived: number;
+  group_version: number;
 }
 
 export class ConversationRepository {
@@ -43,6 +52,13 @@ export class ConversationRepository {
   private readonly byActivity;
   private readonly members;
   private readonly updateSendRelay;
+  private readonly updateGroup;
+  private readonly deleteMembers;
+  private readonly insertMemberWithCard;
+  private readonly memberCardRows;
+  private readonly updateLastRead;
+  private readonly unread;
+  private readonly latest;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(`
@@ -59,6 +75,54 @@ export class ConversationRepository {
       .prepare<[Uint8Array], Buffer>('SELECT account_id FROM conversation_members WHERE conversation_id = ? ORDER BY added_at, account_id')
       .pluck();
     this.updateSendRelay = db.prepare('UPDATE conversations SET send_relay_url = ? WHERE id = ?');
+    this.updateGroup = db.prepare(
+      "UPDATE conversations SET title = ?, group_version = ?, last_activity_at = max(last_activity_at, ?) WHERE id = ? AND kind = 'group'",
+    );
+    this.deleteMembers = db.prepare('DELETE FROM conversation_members WHERE conversation_id = ?');
+    this.insertMemberWithCard = db.prepare(
+      'INSERT INTO conversation_members (conversation_id, account_id, role, added_at, card) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.memberCardRows = db.prepare<[Uint8Array], { account_id: Buffer; card: Buffer | null; role: 'admin' | 'member' }>(
+      'SELECT account_id, card, role FROM conversation_members WHERE conversation_id = ? ORDER BY added_at, account_id',
+    );
+    this.updateLastRead = db.prepare(`
+      UPDATE conversations SET last_read_seq = max(last_read_seq, coalesce((SELECT max(seq) FROM messages WHERE conversation_id = ?), 0))
+      WHERE id = ?`);
+    this.unread = db
+      .prepare<[Uint8Array, number], number>('SELECT count(*) FROM messages WHERE conversation_id = ? AND outgoing = 0 AND seq > ?')
+      .pluck();
+    this.latest = db
+      .prepare<[Uint8Array], number>('SELECT seq FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC, seq DESC LIMIT 1')
+      .pluck();
+  }
+
+  /** Replaces a group's title and members with a newer state; the caller checks the version. */
+  setGroupState(id: Uint8Array, state: GroupState, at: number): boolean {
+    return this.db.transaction(() => {
+      if (this.updateGroup.run(state.title, state.version, at, id).changes !== 1) return false;
+      this.deleteMembers.run(id);
+      for (const member of state.members) this.insertMemberWithCard.run(id, member.accountId, member.role, at, member.card);
+      return true;
+    })();
+  }
+
+  /** Members with the contact cards the group state carried for them. */
+  groupMembers(id: Uint8Array): Array<{ accountId: Buffer; card: Buffer | null; role: 'admin' | 'member' }> {
+    return this.memberCardRows.all(id).map((row) => ({ accountId: row.account_id, card: row.card, role: row.role }));
+  }
+
+  /** Marks every message so far as read. */
+  markRead(id: Uint8Array): boolean {
+    return this.updateLastRead.run(id, id).changes === 1;
+  }
+
+  unreadCount(conversation: ConversationRecord): number {
+    return this.unread.get(conversation.id, conversation.lastReadSeq) ?? 0;
+  }
+
+  /** Seq of the newest message, by the sender's clock, or undefined for an empty conversation. */
+  latestMessageSeq(id: Uint8Array): number | undefined {
+    return this.latest.get(id);
   }
 
   /** A direct conversation needs its peer in `contacts`; a group stores its member list. */
@@ -101,6 +165,7 @@ export class ConversationRepository {
       lastReadSeq: row.last_read_seq,
       archived: row.archived === 1,
       memberAccountIds: row.kind === 'direct' ? [row.peer_account_id!] : this.members.all(row.id),
+      groupVersion: row.group_version,
     };
   }
 }

@@ -4,8 +4,9 @@
 import { AegeesError } from '../../common/errors.js';
 import type { Db } from './database.js';
 
-/** Mailbox ids are fixed-size (docs/PROTOCOL.md); stored concatenated. */
+/** Mailbox and blob ids are fixed-size (docs/PROTOCOL.md); lists are stored concatenated. */
 export const MAILBOX_ID_BYTES = 32;
+const BLOB_ID_BYTES = 32;
 
 export interface DepositTarget {
   readonly relayUrl: string;
@@ -17,6 +18,8 @@ export interface NewOutboxEnvelope {
   readonly envelope: Uint8Array;
   /** The chat message the envelope carries, if any. */
   readonly messageSeq?: number | null;
+  /** Attachment blobs the envelope references; each relay must hold them before the deposit. */
+  readonly blobIds?: readonly Uint8Array[];
   readonly deposits: readonly DepositTarget[];
   /** Also when the first attempt is due. */
   readonly createdAt: number;
@@ -29,6 +32,7 @@ export interface DueDeposit {
   readonly mailboxIds: Buffer[];
   readonly envelope: Buffer;
   readonly messageSeq: number | null;
+  readonly blobIds: Buffer[];
   /** Failed attempts so far. */
   readonly attempts: number;
 }
@@ -40,6 +44,7 @@ interface DueRow {
   mailbox_ids: Buffer;
   envelope: Buffer;
   message_seq: number | null;
+  blob_ids: Buffer | null;
   attempts: number;
 }
 
@@ -58,13 +63,13 @@ export class OutboxRepository {
 
   constructor(private readonly db: Db) {
     this.insertEnvelope = db.prepare(
-      'INSERT INTO outbox_envelopes (msg_id, message_seq, envelope, created_at) VALUES (?, ?, ?, ?)',
+      'INSERT INTO outbox_envelopes (msg_id, message_seq, envelope, blob_ids, created_at) VALUES (?, ?, ?, ?, ?)',
     );
     this.insertDeposit = db.prepare(
       'INSERT INTO outbox_deposits (msg_id, relay_url, mailbox_ids, next_attempt_at) VALUES (?, ?, ?, ?)',
     );
     this.dueRows = db.prepare<[number, number], DueRow>(`
-      SELECT d.id, d.msg_id, d.relay_url, d.mailbox_ids, d.attempts, e.envelope, e.message_seq
+      SELECT d.id, d.msg_id, d.relay_url, d.mailbox_ids, d.attempts, e.envelope, e.message_seq, e.blob_ids
       FROM outbox_deposits d JOIN outbox_envelopes e USING (msg_id)
       WHERE d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`);
     this.depositById = db.prepare<[number], { msg_id: Buffer; relay_url: string; message_seq: number | null }>(`
@@ -87,9 +92,10 @@ export class OutboxRepository {
   enqueue(item: NewOutboxEnvelope): number[] {
     if (item.deposits.length === 0) throw new AegeesError('INVALID_ARGUMENT', 'an outbox envelope needs at least one relay');
     return this.db.transaction(() => {
-      this.insertEnvelope.run(item.msgId, item.messageSeq ?? null, item.envelope, item.createdAt);
+      const blobIds = item.blobIds?.length ? joinIds(item.blobIds, BLOB_ID_BYTES, 'blob') : null;
+      this.insertEnvelope.run(item.msgId, item.messageSeq ?? null, item.envelope, blobIds, item.createdAt);
       return item.deposits.map((target) =>
-        Number(this.insertDeposit.run(item.msgId, target.relayUrl, joinMailboxIds(target.mailboxIds), item.createdAt).lastInsertRowid),
+        Number(this.insertDeposit.run(item.msgId, target.relayUrl, joinIds(target.mailboxIds, MAILBOX_ID_BYTES, 'mailbox'), item.createdAt).lastInsertRowid),
       );
     })();
   }
@@ -100,9 +106,10 @@ export class OutboxRepository {
       id: row.id,
       msgId: row.msg_id,
       relayUrl: row.relay_url,
-      mailboxIds: splitMailboxIds(row.mailbox_ids),
+      mailboxIds: splitIds(row.mailbox_ids, MAILBOX_ID_BYTES),
       envelope: row.envelope,
       messageSeq: row.message_seq,
+      blobIds: row.blob_ids ? splitIds(row.blob_ids, BLOB_ID_BYTES) : [],
       attempts: row.attempts,
     }));
   }
@@ -136,15 +143,15 @@ export class OutboxRepository {
   }
 }
 
-function joinMailboxIds(ids: readonly Uint8Array[]): Buffer {
-  if (ids.length === 0 || ids.some((id) => id.length !== MAILBOX_ID_BYTES)) {
-    throw new AegeesError('INVALID_ARGUMENT', `a deposit needs one or more mailbox ids of ${MAILBOX_ID_BYTES} bytes`);
+function joinIds(ids: readonly Uint8Array[], size: number, what: string): Buffer {
+  if (ids.length === 0 || ids.some((id) => id.length !== size)) {
+    throw new AegeesError('INVALID_ARGUMENT', `a deposit needs one or more ${what} ids of ${size} bytes`);
   }
   return Buffer.concat(ids);
 }
 
-function splitMailboxIds(joined: Buffer): Buffer[] {
+function splitIds(joined: Buffer, size: number): Buffer[] {
   const ids: Buffer[] = [];
-  for (let at = 0; at < joined.length; at += MAILBOX_ID_BYTES) ids.push(joined.subarray(at, at + MAILBOX_ID_BYTES));
+  for (let at = 0; at < joined.length; at += size) ids.push(joined.subarray(at, at + size));
   return ids;
 }

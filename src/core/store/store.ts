@@ -4,11 +4,13 @@ import { AegeesError } from '../../common/errors.js';
 import { ContactRepository } from './contacts.js';
 import { ConversationRepository } from './conversations.js';
 import type { Db } from './database.js';
+import { IdentityRepository } from './identity.js';
 import { MessageRepository } from './messages.js';
 import { schemaVersion } from './migrate.js';
 import { OutboxRepository } from './outbox.js';
 import { RosterRepository } from './roster.js';
 import { SeenRepository } from './seen.js';
+import { SettingsRepository } from './settings.js';
 import { storeError } from './sqlite-errors.js';
 
 export class Store {
@@ -18,6 +20,8 @@ export class Store {
   readonly messages: MessageRepository;
   readonly outbox: OutboxRepository;
   readonly roster: RosterRepository;
+  readonly identity: IdentityRepository;
+  readonly settings: SettingsRepository;
 
   /** `db` must be open, keyed and migrated to the latest schema. */
   constructor(private readonly db: Db) {
@@ -28,6 +32,8 @@ export class Store {
       this.messages = new MessageRepository(db, this.seen);
       this.outbox = new OutboxRepository(db);
       this.roster = new RosterRepository(db);
+      this.identity = new IdentityRepository(db);
+      this.settings = new SettingsRepository(db);
     } catch (error) {
       // Damage in the schema or the FTS index shows as a generic error while preparing
       // statements; telling it from a bug needs a look at the pages.

@@ -48,7 +48,7 @@ function populate(store: Store): void {
   const conversation = randomBytes(32);
   store.contacts.put({
     accountId: contact, accountPublicKey: randomBytes(32), displayName: SECRETS[1]!, state: 'accepted',
-    verified: true, blocked: false, deviceList: null, deviceListVersion: 0, addedAt: 1, updatedAt: 1,
+    verified: true, blocked: false, deviceList: null, deviceListVersion: 0, card: null, addedAt: 1, updatedAt: 1,
   });
   store.conversations.create({ kind: 'direct', id: conversation, peerAccountId: contact, createdAt: 1 });
   store.conversations.create({ kind: 'group', id: randomBytes(32), title: SECRETS[3]!, members: [], createdAt: 1 });

@@ -32,7 +32,7 @@ describe('a damaged database file', () => {
       temp.store.roster.add({ url: 'https://r.example', identityKey: id(32), source: 'user', inbox: true, addedAt: 1 });
       temp.store.contacts.put({
         accountId: id(32), accountPublicKey: id(32), displayName: 'C', state: 'accepted', verified: false,
-        blocked: false, deviceList: null, deviceListVersion: 0, addedAt: 1, updatedAt: 1,
+        blocked: false, deviceList: null, deviceListVersion: 0, card: null, addedAt: 1, updatedAt: 1,
       });
       temp.store.conversations.create({ kind: 'group', id: conversation, title: 'g', members: [], createdAt: 1 });
       for (let i = 0; i < 50; i++) {

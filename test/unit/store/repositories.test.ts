@@ -20,7 +20,7 @@ function directConversation(peer = alice.account): Buffer {
   if (!store.contacts.get(peer)) {
     store.contacts.put({
       accountId: peer, accountPublicKey: id(32), displayName: 'Alice', state: 'accepted', verified: false,
-      blocked: false, deviceList: null, deviceListVersion: 0, addedAt: 1, updatedAt: 1,
+      blocked: false, deviceList: null, deviceListVersion: 0, card: null, addedAt: 1, updatedAt: 1,
     });
   }
   store.conversations.create({ kind: 'direct', id: conversationId, peerAccountId: peer, createdAt: 1 });

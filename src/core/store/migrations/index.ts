@@ -1,7 +1,8 @@
 // Every schema migration in order. Append new ones; never edit or reorder released ones.
 import type { Migration } from '../migrate.js';
 import { initialSchema } from './001-initial.js';
+import { messengerSchema } from './002-messenger.js';
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, messengerSchema];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
