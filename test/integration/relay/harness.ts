@@ -13,7 +13,7 @@ import type { RelayProcess, RelayProcessOptions } from '../../support/relay-proc
 import type { TestCertificate } from '../../support/certs.js';
 
 export type BackendName = 'sqlite' | 'postgres';
-export const BACKENDS: readonly BackendName[] = ['sqlite'];
+export const BACKENDS: readonly BackendName[] = ['sqlite', 'postgres'];
 
 export interface StoreCounts {
   readonly envelopes: number;
