@@ -64,6 +64,20 @@ export default tseslint.config(
     ),
   },
   {
+    // Message text and every other received string are data: nothing in the renderer may
+    // turn a string into markup, whatever it was sanitised with.
+    files: ['src/renderer/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'Render text as React children; never as HTML.' },
+        { selector: "MemberExpression[property.name=/^(innerHTML|outerHTML)$/]", message: 'Never assign markup strings; build elements with React.' },
+        { selector: "CallExpression[callee.property.name=/^(insertAdjacentHTML|write|writeln|createContextualFragment|parseFromString)$/]", message: 'Never parse markup strings in the renderer.' },
+        { selector: "Property[key.name='dangerouslySetInnerHTML']", message: 'Render text as React children; never as HTML.' },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: globals.node },
   },

@@ -1,0 +1,73 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useMemo, useRef } from 'react';
+import type { Conversation } from '../../common/api/contract.js';
+import { MessageRow } from './MessageRow.js';
+import { buildRows } from './rows.js';
+import type { MessagesState } from './useMessages.js';
+
+/** Pixels from the top at which the next older page starts loading. */
+const LOAD_MARGIN = 600;
+
+/**
+ * The virtualized message list: only the rows near the viewport exist in the DOM, so a
+ * conversation with 100,000 messages costs the same to scroll as one with a hundred. The
+ * list is anchored to its end: new messages follow when the reader is at the bottom, and
+ * older pages load above without moving what is on screen.
+ */
+export function MessageList({ conversation, state, highlightId }: { conversation: Conversation; state: MessagesState; highlightId: string | null }) {
+  const { messages, hasMore, loading, loadOlder } = state;
+  const rows = useMemo(() => buildRows(messages), [messages]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (index) => (rows[index]?.kind === 'day' ? 40 : 76),
+    getItemKey: (index) => rows[index]?.key ?? index,
+    overscan: 10,
+    anchorTo: 'end',
+    followOnAppend: true,
+    // Without a layout (tests, a hidden window) the first rows still render.
+    initialRect: { width: 800, height: 800 },
+  });
+
+  const scrolledInitially = useRef(false);
+  useEffect(() => {
+    if (scrolledInitially.current || rows.length === 0) return;
+    scrolledInitially.current = true;
+    virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
+  }, [rows.length, virtualizer]);
+
+  const highlightIndex = highlightId === null ? -1 : rows.findIndex((row) => row.key === highlightId);
+  useEffect(() => {
+    if (highlightIndex >= 0) virtualizer.scrollToIndex(highlightIndex, { align: 'center' });
+  }, [highlightIndex, virtualizer]);
+
+  function onScroll() {
+    const element = scroller.current;
+    if (element && element.scrollTop < LOAD_MARGIN && hasMore && !loading) void loadOlder();
+  }
+
+  const items = virtualizer.getVirtualItems();
+  return (
+    <div ref={scroller} className="message-scroller" role="log" aria-label={`Messages with ${conversation.title}`} aria-busy={loading} tabIndex={0} onScroll={onScroll}>
+      {!hasMore && messages.length > 0 && <p className="history-start muted small">Start of the conversation</p>}
+      <div className="message-canvas" style={{ height: virtualizer.getTotalSize() }}>
+        {items.map((item) => {
+          const row = rows[item.index];
+          if (!row) return null;
+          return (
+            <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="message-slot" style={{ transform: `translateY(${item.start}px)` }}>
+              {row.kind === 'day' ? (
+                <div className="day-separator" role="separator" aria-label={row.label}>
+                  <span>{row.label}</span>
+                </div>
+              ) : (
+                <MessageRow message={row.message} showSender={conversation.kind === 'group'} highlighted={row.key === highlightId} />
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
