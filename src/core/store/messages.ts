@@ -130,6 +130,7 @@ export class MessageRepository {
   private readonly attachmentsOf;
   private readonly recipientsOf;
   private readonly updateRecipient;
+  private readonly depositsOf;
   private readonly searchAll;
   private readonly searchConversation;
 
@@ -164,6 +165,9 @@ export class MessageRepository {
     this.recipientsOf = db.prepare<[number], { account_id: Buffer; device_id: Buffer; state: RecipientState; updated_at: number }>(
       'SELECT * FROM message_recipients WHERE message_seq = ? ORDER BY account_id, device_id',
     );
+    this.depositsOf = db
+      .prepare<[number], string>('SELECT relay_url FROM message_deposits WHERE message_seq = ? ORDER BY stored_at, relay_url')
+      .pluck();
     this.updateRecipient = db.prepare(`
       UPDATE message_recipients SET state = ?, updated_at = ?
       WHERE message_seq = ? AND account_id = ? AND device_id = ?`);
@@ -247,6 +251,11 @@ export class MessageRepository {
       state: row.state,
       updatedAt: row.updated_at,
     }));
+  }
+
+  /** Relays that acknowledged a durable copy of an outgoing message, first first. */
+  storedOn(seq: number): string[] {
+    return this.depositsOf.all(seq);
   }
 
   setRecipientState(seq: number, accountId: Uint8Array, deviceId: Uint8Array, state: RecipientState, at: number): boolean {

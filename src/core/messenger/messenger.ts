@@ -1,0 +1,786 @@
+// The messenger engine: one profile's account, contacts, conversations and relays, with
+// the send path (seal → commit to the outbox → deposit on chosen relays) and the receive
+// path (verify → open → fetch attachments → commit → ack every relay copy). The CLI, the
+// browser-target host and the Electron main process all drive this class.
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { AegeesError, isAegeesError } from '../../common/errors.js';
+import {
+  decodeChatBody,
+  decodeReceiptBody,
+  encodeChatBody,
+  encodeReceiptBody,
+  type ReceiptKind,
+} from '../../common/protocol/bodies.js';
+import { bytesEqual } from '../../common/protocol/codec.js';
+import { MessageType } from '../../common/protocol/constants.js';
+import type { AttachmentDescriptor } from '../../common/protocol/envelope.js';
+import { checkDeviceListUpdate } from '../crypto/device-list.js';
+import { openEnvelope, sealEnvelope, type OpenedMessage } from '../crypto/envelope.js';
+import { safetyNumber } from '../crypto/identity.js';
+import { planDeposits } from '../delivery/relay-picker.js';
+import { openSecretStore, type OpenSecretStoreOptions } from '../keychain/open.js';
+import type { SecretStore } from '../keychain/secret-store.js';
+import { RelayClient, type MailboxSession, type PushedEnvelope } from '../relay-client/index.js';
+import { relayBaseUrl, type TransportOptions } from '../relay-client/http.js';
+import type { ContactRecord, ContactState } from '../store/contacts.js';
+import type { ConversationRecord } from '../store/conversations.js';
+import type { NewAttachment, StoredMessage } from '../store/messages.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
+import { downloadAttachment, readAttachment, sealAttachment, type SealedFile } from './attachment-files.js';
+import { cardFromInviteCode, inviteCodeOf, openCard, type VerifiedCard } from './cards.js';
+import { Directory, directConversationId, hex } from './directory.js';
+import { accountIdOf, createIdentity, loadIdentity, type Identity } from './identity.js';
+import { OutboxWorker } from './outbox-worker.js';
+import { RelayPool, type RelayState } from './relay-pool.js';
+
+export interface MessengerOptions {
+  readonly profileDir: string;
+  readonly secretStore?: OpenSecretStoreOptions;
+  /** TLS settings for relay connections (e.g. a private relay's CA). */
+  readonly transport?: TransportOptions;
+  readonly now?: () => number;
+  /** Uniform in [0, 1); relay choice and retry jitter. */
+  readonly random?: () => number;
+  readonly healthIntervalMs?: number;
+  /** Receives problems worth a log line (a rejected envelope, a failed deposit). */
+  readonly onWarning?: (message: string, error?: unknown) => void;
+}
+
+export interface OutgoingFile {
+  /** A path to read, or the bytes themselves. */
+  readonly source: string | Uint8Array;
+  readonly name: string;
+  readonly mime: string;
+}
+
+export interface SendOptions {
+  readonly text: string;
+  readonly files?: readonly OutgoingFile[];
+  /** This message only: send through this relay (when the recipients listen there). */
+  readonly relayUrl?: string;
+}
+
+export interface RelayView extends RelayState {
+  readonly identityKey: Buffer;
+  readonly source: 'default' | 'user' | 'embedded';
+  readonly inbox: boolean;
+}
+
+export interface MessageView extends StoredMessage {
+  readonly storedOn: string[];
+  readonly deliveredTo: Array<{ accountId: Buffer; at: number }>;
+  readonly readBy: Array<{ accountId: Buffer; at: number }>;
+}
+
+export interface ConversationView extends ConversationRecord {
+  readonly unreadCount: number;
+  readonly lastMessage: StoredMessage | undefined;
+}
+
+export interface Settings {
+  readonly redundancy: number;
+  readonly theme: 'system' | 'light' | 'dark';
+  readonly notificationPreviews: boolean;
+}
+
+const DEFAULT_SETTINGS: Settings = { redundancy: 2, theme: 'system', notificationPreviews: true };
+const MAX_ATTACHMENT_READ_BYTES = 100 * 1024 * 1024;
+
+type Events = {
+  messageAdded: [MessageView];
+  messageUpdated: [MessageView];
+  conversationUpdated: [ConversationView];
+  contactsChanged: [];
+  relaysChanged: [RelayView[]];
+  profileChanged: [];
+};
+
+export class Messenger extends EventEmitter<Events> {
+  private identityValue: Identity | undefined;
+  private readonly directory: Directory;
+  private readonly pool: RelayPool;
+  private readonly worker: OutboxWorker;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private receiving: Promise<void> = Promise.resolve();
+  private started = false;
+
+  private constructor(
+    readonly profileDir: string,
+    private readonly store: Store,
+    private readonly secrets: SecretStore,
+    identity: Identity | undefined,
+    private readonly options: MessengerOptions,
+  ) {
+    super();
+    this.identityValue = identity;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.directory = new Directory(store, () => this.identity);
+    this.pool = new RelayPool({
+      transport: options.transport ?? {},
+      mailboxRootSecret: () => this.identity.device.mailboxRootSecret,
+      onEnvelope: (url, envelope, session) => this.enqueueReceive(url, envelope, session),
+      healthIntervalMs: options.healthIntervalMs ?? 30_000,
+      random: this.random,
+    });
+    this.pool.on('changed', () => this.emit('relaysChanged', this.listRelays()));
+    this.worker = new OutboxWorker({
+      store,
+      pool: this.pool,
+      profileDir,
+      relayKey: (url) => this.directory.relayKey(url),
+      now: this.now,
+      random: this.random,
+      onStored: (seq) => this.emitMessage('messageUpdated', seq),
+      onError: (deposit, error) => this.warn(`deposit of ${hex(deposit.msgId)} on ${deposit.relayUrl} failed`, error),
+    });
+  }
+
+  /** Opens (creating if needed) the profile in `profileDir`; nothing connects until `start`. */
+  static async open(options: MessengerOptions): Promise<Messenger> {
+    const secrets = await openSecretStore(options.profileDir, options.secretStore);
+    let store: Store | undefined;
+    try {
+      store = await openStore(options.profileDir, secrets);
+      const identity = await loadIdentity(store, secrets);
+      return new Messenger(options.profileDir, store, secrets, identity, options);
+    } catch (error) {
+      store?.close();
+      secrets.close();
+      throw error;
+    }
+  }
+
+  /** Connects to the roster's relays and starts draining the outbox. */
+  start(): void {
+    this.started = true;
+    this.watchRoster();
+    this.worker.kick();
+  }
+
+  async close(): Promise<void> {
+    this.started = false;
+    await this.worker.stop();
+    await this.pool.close();
+    await this.receiving;
+    this.identityValue?.device.dispose();
+    this.identityValue?.account?.dispose();
+    this.store.close();
+    this.secrets.close();
+  }
+
+  get hasAccount(): boolean {
+    return this.identityValue !== undefined;
+  }
+
+  private get identity(): Identity {
+    if (!this.identityValue) throw new AegeesError('NOT_FOUND', 'this profile has no account yet');
+    return this.identityValue;
+  }
+
+  get accountId(): Buffer {
+    return accountIdOf(this.identity);
+  }
+
+  whoami(): { accountId: Buffer; deviceId: Buffer; displayName: string; deviceName: string } {
+    const identity = this.identity;
+    const device = identity.card.deviceList.devices.find((d) => d.deviceId.equals(identity.device.deviceId));
+    return {
+      accountId: accountIdOf(identity),
+      deviceId: identity.device.deviceId,
+      displayName: identity.card.displayName,
+      deviceName: device?.certificate.label ?? '',
+    };
+  }
+
+  // ── Relays ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Adds a relay to the roster. With `identityKey` the relay must prove that key; without
+   * one the key it proves now is pinned (trust on first use) and shown to the user.
+   */
+  async addRelay(url: string, options: { identityKey?: Uint8Array; inbox?: boolean } = {}): Promise<RelayView> {
+    const normalized = normalizeRelayUrl(url);
+    const client = new RelayClient({ ...this.options.transport, url: normalized, ...(options.identityKey ? { relayKey: options.identityKey } : {}) });
+    try {
+      await client.fetchInfo();
+      const identityKey = client.relayKey!;
+      const existing = this.store.roster.get(normalized);
+      if (existing && !bytesEqual(existing.identityKey, identityKey)) {
+        throw new AegeesError('RELAY_IDENTITY_MISMATCH', `${normalized} is already in the roster with another identity key; remove it first`);
+      }
+      this.store.roster.add({ url: normalized, identityKey, source: 'user', inbox: options.inbox ?? false, addedAt: this.now() });
+      if (options.inbox !== undefined) this.store.roster.setInbox(normalized, options.inbox);
+    } finally {
+      client.close();
+    }
+    if (this.started) this.watchRoster();
+    this.emit('relaysChanged', this.listRelays());
+    return this.listRelays().find((relay) => relay.url === normalized)!;
+  }
+
+  async removeRelay(url: string): Promise<void> {
+    const normalized = normalizeRelayUrl(url);
+    if (!this.store.roster.remove(normalized)) throw new AegeesError('NOT_FOUND', `${normalized} is not in the roster`);
+    await this.pool.unwatch(normalized);
+    this.emit('relaysChanged', this.listRelays());
+  }
+
+  listRelays(): RelayView[] {
+    return this.store.roster.list().map((relay) => {
+      const state = this.pool.state(relay.url) ?? { url: relay.url, status: 'connecting' as const, latencyMs: null, keyVerified: false };
+      return { ...state, identityKey: Buffer.from(relay.identityKey), source: relay.source, inbox: relay.inbox };
+    });
+  }
+
+  setConversationRelay(conversationId: Uint8Array, relayUrl: string | null): ConversationView {
+    const url = relayUrl === null ? null : normalizeRelayUrl(relayUrl);
+    if (!this.store.conversations.setSendRelay(conversationId, url)) throw new AegeesError('NOT_FOUND', 'no such conversation');
+    return this.conversationView(conversationId);
+  }
+
+  private watchRoster(): void {
+    for (const relay of this.store.roster.list()) this.pool.watch(relay.url, relay.identityKey, relay.inbox && this.hasAccount);
+  }
+
+  // ── Account and contacts ────────────────────────────────────────────────────────────
+
+  /** Creates the account; its inbox relays are the roster's inbox relays, or every roster relay. */
+  async createAccount(displayName: string, deviceName = 'Desktop'): Promise<void> {
+    if (this.identityValue) throw new AegeesError('INVALID_ARGUMENT', 'this profile already has an account');
+    const roster = this.store.roster.list();
+    const inbox = roster.some((relay) => relay.inbox) ? roster.filter((relay) => relay.inbox) : roster;
+    if (inbox.length === 0) throw new AegeesError('NOT_FOUND', 'add at least one relay before creating an account');
+    for (const relay of inbox) this.store.roster.setInbox(relay.url, true);
+    this.identityValue = await createIdentity(this.store, this.secrets, {
+      displayName,
+      deviceName,
+      inboxRelays: inbox.map((relay) => ({ url: relay.url, relayKey: relay.identityKey })),
+      now: this.now(),
+    });
+    if (this.started) this.watchRoster();
+    this.emit('profileChanged');
+  }
+
+  inviteCode(): string {
+    return inviteCodeOf(this.identity.card.bytes);
+  }
+
+  /** Adds the account behind an invite code and sends it a contact request (or accepts its request). */
+  async addContact(code: string): Promise<ContactRecord> {
+    const card = cardFromInviteCode(code);
+    const accountId = Buffer.from(card.deviceList.accountId);
+    if (accountId.equals(this.accountId)) throw new AegeesError('INVALID_ARGUMENT', 'that is your own invite code');
+    const existing = this.store.contacts.get(accountId);
+    const state: ContactState = existing?.state === 'request-received' || existing?.state === 'accepted' ? 'accepted' : 'request-sent';
+    this.store.transaction(() => {
+      this.saveContact(card, state, existing);
+      this.enqueue({
+        type: state === 'accepted' ? MessageType.ContactAccept : MessageType.ContactRequest,
+        conversationId: directConversationId(this.accountId, accountId),
+        body: this.identity.card.bytes,
+        accounts: [accountId],
+        extraCards: [card],
+      });
+    });
+    this.worker.kick();
+    this.emit('contactsChanged');
+    return this.store.contacts.get(accountId)!;
+  }
+
+  async acceptContact(accountId: Uint8Array): Promise<ContactRecord> {
+    const contact = this.store.contacts.get(accountId);
+    if (!contact?.card) throw new AegeesError('NOT_FOUND', 'no such contact request');
+    if (contact.state !== 'request-received') return contact;
+    this.store.transaction(() => {
+      this.store.contacts.put({ ...contact, state: 'accepted', updatedAt: this.now() });
+      this.enqueue({
+        type: MessageType.ContactAccept,
+        conversationId: directConversationId(this.accountId, accountId),
+        body: this.identity.card.bytes,
+        accounts: [accountId],
+      });
+    });
+    this.worker.kick();
+    this.emit('contactsChanged');
+    return this.store.contacts.get(accountId)!;
+  }
+
+  contacts(): ContactRecord[] {
+    return this.store.contacts.list();
+  }
+
+  contact(accountId: Uint8Array): ContactRecord {
+    const contact = this.store.contacts.get(accountId);
+    if (!contact) throw new AegeesError('NOT_FOUND', 'no such contact');
+    return contact;
+  }
+
+  safetyNumber(accountId: Uint8Array): string {
+    this.contact(accountId);
+    return safetyNumber(this.accountId, accountId);
+  }
+
+  setContactVerified(accountId: Uint8Array, verified: boolean): ContactRecord {
+    const contact = this.contact(accountId);
+    this.store.contacts.put({ ...contact, verified, updatedAt: this.now() });
+    this.emit('contactsChanged');
+    return this.contact(accountId);
+  }
+
+  /** Stores a contact with a verified card, refusing a device-list rollback; creates its conversation. */
+  private saveContact(card: VerifiedCard, state: ContactState, existing: ContactRecord | undefined): void {
+    const accountId = Buffer.from(card.deviceList.accountId);
+    let newer = card;
+    if (existing?.card) {
+      const known = openCard(existing.card, accountId);
+      if (checkDeviceListUpdate(known.deviceList, card.deviceList) === 'same') newer = known.displayName === card.displayName ? known : card;
+    }
+    const now = this.now();
+    this.store.contacts.put({
+      accountId,
+      accountPublicKey: accountId,
+      displayName: newer.displayName,
+      state,
+      verified: existing?.verified ?? false,
+      blocked: existing?.blocked ?? false,
+      deviceList: newer.deviceListBytes,
+      deviceListVersion: newer.deviceList.version,
+      card: newer.bytes,
+      addedAt: existing?.addedAt ?? now,
+      updatedAt: now,
+    });
+    this.directory.forget();
+    const conversationId = directConversationId(this.accountId, accountId);
+    if (!this.store.conversations.get(conversationId)) {
+      this.store.conversations.create({ kind: 'direct', id: conversationId, peerAccountId: accountId, createdAt: now });
+    }
+  }
+
+  // ── Conversations and messages ──────────────────────────────────────────────────────
+
+  listConversations(): ConversationView[] {
+    return this.store.conversations.list().map((record) => this.viewOf(record));
+  }
+
+  conversationView(conversationId: Uint8Array): ConversationView {
+    const record = this.store.conversations.get(conversationId);
+    if (!record) throw new AegeesError('NOT_FOUND', 'no such conversation');
+    return this.viewOf(record);
+  }
+
+  openDirectConversation(accountId: Uint8Array): ConversationView {
+    this.contact(accountId);
+    return this.conversationView(directConversationId(this.accountId, accountId));
+  }
+
+  history(conversationId: Uint8Array, options: { limit: number; beforeId?: Uint8Array }): { messages: MessageView[]; hasMore: boolean } {
+    this.conversationView(conversationId);
+    const before = options.beforeId ? this.store.messages.get(options.beforeId) : undefined;
+    const page = this.store.messages.page(conversationId, { limit: options.limit, ...(before ? { before: { sentAt: before.sentAt, seq: before.seq } } : {}) });
+    return { messages: page.messages.map((message) => this.messageView(message)), hasMore: page.older !== null };
+  }
+
+  message(messageId: Uint8Array): MessageView {
+    const message = this.store.messages.get(messageId);
+    if (!message) throw new AegeesError('NOT_FOUND', 'no such message');
+    return this.messageView(message);
+  }
+
+  search(query: string, limit: number) {
+    return this.store.messages.search(query, { limit });
+  }
+
+  /** Seals a message to every device of the conversation (ours included) and queues it. */
+  async sendMessage(conversationId: Uint8Array, options: SendOptions): Promise<MessageView> {
+    const conversation = this.store.conversations.get(conversationId);
+    if (!conversation) throw new AegeesError('NOT_FOUND', 'no such conversation');
+    const members = conversation.memberAccountIds.filter((id) => !id.equals(this.accountId));
+    for (const member of members) {
+      const contact = this.store.contacts.get(member);
+      if (conversation.kind === 'direct' && contact?.state !== 'accepted') {
+        throw new AegeesError('INVALID_ARGUMENT', 'the contact has not accepted the contact request yet');
+      }
+    }
+    const files = options.files ?? [];
+    const sealed: SealedFile[] = [];
+    try {
+      for (const file of files) sealed.push(await sealAttachment(this.profileDir, file.source));
+      const preferred = options.relayUrl ? normalizeRelayUrl(options.relayUrl) : (conversation.sendRelayUrl ?? undefined);
+      let seq = 0;
+      this.store.transaction(() => {
+        seq = this.enqueue({
+          type: MessageType.ChatMessage,
+          conversationId,
+          body: encodeChatBody({ text: options.text }),
+          accounts: members,
+          preferredRelayUrl: preferred,
+          files: sealed.map((file, index) => ({ sealed: file, name: files[index]!.name, mime: files[index]!.mime })),
+          chatText: options.text,
+        });
+      });
+      this.worker.kick();
+      const view = this.messageView(this.store.messages.getBySeq(seq)!);
+      this.emit('messageAdded', view);
+      this.emit('conversationUpdated', this.conversationView(conversationId));
+      return view;
+    } finally {
+      for (const file of sealed) file.key.fill(0);
+    }
+  }
+
+  /** Marks the conversation read and tells the senders (read receipts). */
+  markRead(conversationId: Uint8Array): void {
+    const conversation = this.store.conversations.get(conversationId);
+    if (!conversation) throw new AegeesError('NOT_FOUND', 'no such conversation');
+    const unread = this.store.messages
+      .page(conversationId, { limit: 500 })
+      .messages.filter((message) => !message.outgoing && message.seq > conversation.lastReadSeq);
+    this.store.transaction(() => {
+      this.store.conversations.markRead(conversationId);
+      for (const [sender, ids] of groupBy(unread, (message) => hex(message.senderAccountId))) {
+        if (sender === hex(this.accountId)) continue;
+        this.queueReceipt('read', conversationId, Buffer.from(sender, 'hex'), ids.map((message) => message.id));
+      }
+    });
+    this.worker.kick();
+    this.emit('conversationUpdated', this.conversationView(conversationId));
+  }
+
+  async attachmentData(messageId: Uint8Array, attachmentId: number): Promise<{ name: string; mime: string; data: Buffer }> {
+    const attachment = this.message(messageId).attachments.find((a) => a.id === attachmentId);
+    if (!attachment?.localPath) throw new AegeesError('NOT_FOUND', 'no such attachment');
+    return { name: attachment.name, mime: attachment.mime, data: await readAttachment(this.profileDir, attachment.localPath, attachment.key, MAX_ATTACHMENT_READ_BYTES) };
+  }
+
+  /** Absolute path of an attachment's encrypted file, for streaming decryption by the caller. */
+  attachmentFile(messageId: Uint8Array, attachmentId: number): { path: string; key: Uint8Array; name: string; mime: string } {
+    const attachment = this.message(messageId).attachments.find((a) => a.id === attachmentId);
+    if (!attachment?.localPath) throw new AegeesError('NOT_FOUND', 'no such attachment');
+    return { path: join(this.profileDir, attachment.localPath), key: attachment.key, name: attachment.name, mime: attachment.mime };
+  }
+
+  // ── Settings ────────────────────────────────────────────────────────────────────────
+
+  settings(): Settings {
+    const stored = (name: keyof Settings) => this.store.settings.get(name);
+    return {
+      redundancy: typeof stored('redundancy') === 'number' ? (stored('redundancy') as number) : DEFAULT_SETTINGS.redundancy,
+      theme: ['system', 'light', 'dark'].includes(stored('theme') as string) ? (stored('theme') as Settings['theme']) : DEFAULT_SETTINGS.theme,
+      notificationPreviews: typeof stored('notificationPreviews') === 'boolean' ? (stored('notificationPreviews') as boolean) : DEFAULT_SETTINGS.notificationPreviews,
+    };
+  }
+
+  updateSettings(changes: Partial<Settings>): Settings {
+    if (changes.redundancy !== undefined && (!Number.isInteger(changes.redundancy) || changes.redundancy < 1 || changes.redundancy > 5)) {
+      throw new AegeesError('INVALID_ARGUMENT', 'redundancy must be 1 to 5 copies');
+    }
+    for (const [name, value] of Object.entries(changes)) if (value !== undefined) this.store.settings.set(name, value);
+    return this.settings();
+  }
+
+  /** Resolves once every envelope received so far has been processed (for orderly tests and shutdown). */
+  idle(): Promise<void> {
+    return this.receiving;
+  }
+
+  /** Deposits still waiting for a relay. */
+  pendingDeposits(): number {
+    return this.store.outbox.due(Number.MAX_SAFE_INTEGER, 1_000).length;
+  }
+
+  // ── Sending internals ───────────────────────────────────────────────────────────────
+
+  /**
+   * Seals and queues one envelope inside the caller's transaction; returns the chat
+   * message's seq (0 for envelopes that carry no chat message).
+   */
+  private enqueue(input: {
+    type: MessageType;
+    conversationId: Uint8Array;
+    body: Uint8Array;
+    accounts: readonly Uint8Array[];
+    extraCards?: readonly VerifiedCard[];
+    preferredRelayUrl?: string | undefined;
+    files?: ReadonlyArray<{ sealed: SealedFile; name: string; mime: string }>;
+    chatText?: string;
+  }): number {
+    const identity = this.identity;
+    const recipients = this.directory.recipients(input.accounts, input.extraCards);
+    const plans = planDeposits(recipients.accounts, {
+      preferredRelayUrl: input.preferredRelayUrl,
+      redundancy: this.settings().redundancy,
+      randomInt: (bound) => Math.floor(this.random() * bound),
+    });
+    const relayUrls = plans.map((plan) => plan.relay.url);
+    const attachments: AttachmentDescriptor[] = (input.files ?? []).map(({ sealed, name, mime }) => ({
+      blobId: sealed.blobId,
+      relays: relayUrls,
+      size: sealed.size,
+      mime,
+      name,
+      key: sealed.key,
+      ciphertextHash: sealed.ciphertextHash,
+    }));
+    const sentAt = this.now();
+    const envelope = sealEnvelope(
+      { accountId: accountIdOf(identity), device: identity.device },
+      { type: input.type, conversationId: input.conversationId, sentAt, body: input.body, attachments, recipients: recipients.devices },
+    );
+    let seq = 0;
+    if (input.chatText !== undefined) {
+      seq = this.store.messages.insertOutgoing({
+        id: envelope.msgId,
+        conversationId: input.conversationId,
+        senderAccountId: accountIdOf(identity),
+        senderDeviceId: identity.device.deviceId,
+        sentAt,
+        receivedAt: sentAt,
+        body: input.chatText,
+        attachments: attachments.map((descriptor, index) => ({
+          ...descriptor,
+          relayUrls: descriptor.relays,
+          localPath: input.files![index]!.sealed.localPath,
+          state: 'ready',
+        })),
+        recipients: recipients.pairs.filter((pair) => !pair.accountId.equals(accountIdOf(identity))),
+      });
+    }
+    // Our own copy is known: the other devices' copies must not come back as new.
+    this.store.seen.checkAndInsert(envelope.msgId, sentAt);
+    if (plans.length > 0) {
+      this.store.outbox.enqueue({
+        msgId: envelope.msgId,
+        envelope: envelope.bytes,
+        messageSeq: seq || null,
+        blobIds: attachments.map((attachment) => attachment.blobId),
+        deposits: plans.map((plan) => ({ relayUrl: plan.relay.url, mailboxIds: plan.mailboxIds.map((id) => Buffer.from(id, 'hex')) })),
+        createdAt: sentAt,
+      });
+    }
+    return seq;
+  }
+
+  private queueReceipt(kind: ReceiptKind, conversationId: Uint8Array, senderAccount: Uint8Array, msgIds: Uint8Array[]): void {
+    for (let i = 0; i < msgIds.length; i += 1024) {
+      this.enqueue({
+        type: MessageType.Receipt,
+        conversationId,
+        body: encodeReceiptBody({ kind, msgIds: msgIds.slice(i, i + 1024) }),
+        accounts: [senderAccount],
+      });
+    }
+  }
+
+  // ── Receiving internals ─────────────────────────────────────────────────────────────
+
+  /** Envelopes are processed one at a time, in arrival order, whichever relay pushed them. */
+  private enqueueReceive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession): void {
+    this.receiving = this.receiving.then(() =>
+      this.receive(relayUrl, pushed, session).catch((error) => this.warn(`processing ${hex(pushed.msgId)} from ${relayUrl} failed`, error)),
+    );
+  }
+
+  private async receive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession): Promise<void> {
+    if (this.store.seen.has(pushed.msgId)) {
+      session.ack([pushed.msgId]);
+      return;
+    }
+    let opened: OpenedMessage;
+    try {
+      opened = openEnvelope(pushed.envelope, this.identity.device, (header) => this.directory.senderKey(header));
+      if (!bytesEqual(opened.msgId, pushed.msgId)) throw new AegeesError('MALFORMED', 'the relay pushed an envelope under another message id');
+    } catch (error) {
+      // A copy that does not verify is garbage from this relay (tampered, or not for us):
+      // drop it there, but do not mark the id seen, so a genuine copy from another relay
+      // is still accepted. A sender we cannot verify yet stays on the relay until we can.
+      if (isAegeesError(error, 'UNKNOWN_SENDER')) {
+        this.warn(`holding ${hex(pushed.msgId)} from ${relayUrl}: sender not known yet`, error);
+        return;
+      }
+      this.warn(`rejected envelope ${hex(pushed.msgId)} from ${relayUrl}`, error);
+      session.ack([pushed.msgId]);
+      return;
+    }
+    const handled = await this.apply(opened, relayUrl);
+    if (handled) session.ack([pushed.msgId]);
+  }
+
+  /** Applies a verified message; false leaves it on the relay to try again later. */
+  private async apply(message: OpenedMessage, relayUrl: string): Promise<boolean> {
+    switch (message.type) {
+      case MessageType.ChatMessage:
+        return this.applyChat(message, relayUrl);
+      case MessageType.Receipt:
+        return this.applyOnce(message, () => this.applyReceipt(message));
+      case MessageType.ContactRequest:
+      case MessageType.ContactAccept:
+        return this.applyOnce(message, () => this.applyContactCard(message));
+      case MessageType.DeviceListUpdate:
+        return this.applyOnce(message, () => this.applyContactCard(message));
+      default:
+        this.warn(`ignoring a message of type ${message.type} this version does not handle`);
+        return this.applyOnce(message, () => undefined);
+    }
+  }
+
+  private applyOnce(message: OpenedMessage, work: () => void): boolean {
+    this.store.transaction(() => {
+      if (this.store.seen.checkAndInsert(message.msgId, this.now())) work();
+    });
+    return true;
+  }
+
+  private resolveConversation(message: OpenedMessage): ConversationRecord | undefined {
+    const conversation = this.store.conversations.get(message.conversationId);
+    if (!conversation) return undefined;
+    const sender = Buffer.from(message.senderAccount);
+    const fromMe = sender.equals(this.accountId);
+    if (conversation.kind === 'direct') {
+      const peer = conversation.peerAccountId!;
+      const contact = this.store.contacts.get(peer);
+      if (!fromMe && !(sender.equals(peer) && contact?.state === 'accepted')) return undefined;
+      return conversation;
+    }
+    return fromMe || conversation.memberAccountIds.some((id) => id.equals(sender)) ? conversation : undefined;
+  }
+
+  private async applyChat(message: OpenedMessage, relayUrl: string): Promise<boolean> {
+    const conversation = this.resolveConversation(message);
+    if (!conversation) {
+      this.warn(`dropping a chat message ${hex(message.msgId)} for a conversation this account is not in with its sender`);
+      return this.applyOnce(message, () => undefined);
+    }
+    const text = decodeChatBody(message.body).text;
+    const attachments: NewAttachment[] = [];
+    for (const descriptor of message.attachments) {
+      const localPath = await this.fetchAttachment(descriptor, relayUrl);
+      if (!localPath) return false;
+      attachments.push({ ...descriptor, relayUrls: descriptor.relays, localPath, state: 'ready' });
+    }
+    const fromMe = Buffer.from(message.senderAccount).equals(this.accountId);
+    const result = this.store.transaction(() => {
+      const stored = this.store.messages.receive({
+        id: message.msgId,
+        conversationId: conversation.id,
+        senderAccountId: message.senderAccount,
+        senderDeviceId: message.senderDevice,
+        sentAt: message.sentAt,
+        receivedAt: this.now(),
+        body: text,
+        attachments,
+      });
+      if (stored.stored && !fromMe) this.queueReceipt('delivered', conversation.id, message.senderAccount, [message.msgId]);
+      return stored;
+    });
+    this.worker.kick();
+    if (result.stored) {
+      this.emitMessage('messageAdded', result.seq);
+      this.emit('conversationUpdated', this.conversationView(conversation.id));
+    }
+    return true;
+  }
+
+  /** Downloads from the relay that pushed the message first, then the others it names. */
+  private async fetchAttachment(descriptor: AttachmentDescriptor, pushedBy: string): Promise<string | undefined> {
+    const order = [pushedBy, ...descriptor.relays.filter((url) => url !== pushedBy)];
+    for (const url of order) {
+      const relayKey = this.directory.relayKey(url);
+      if (!relayKey) continue;
+      try {
+        return await downloadAttachment(this.profileDir, this.pool.client(url, relayKey), descriptor);
+      } catch (error) {
+        this.warn(`attachment ${hex(descriptor.blobId)} from ${url} failed`, error);
+      }
+    }
+    return undefined;
+  }
+
+  private applyReceipt(message: OpenedMessage): void {
+    const { kind, msgIds } = decodeReceiptBody(message.body);
+    const changed: number[] = [];
+    for (const id of msgIds) {
+      const sent = this.store.messages.get(id);
+      if (!sent?.outgoing) continue;
+      const current = this.store.messages.recipients(sent.seq).find(
+        (r) => bytesEqual(r.accountId, message.senderAccount) && bytesEqual(r.deviceId, message.senderDevice),
+      );
+      if (!current || current.state === 'read' || (current.state === 'delivered' && kind === 'delivered')) continue;
+      this.store.messages.setRecipientState(sent.seq, message.senderAccount, message.senderDevice, kind, message.sentAt);
+      changed.push(sent.seq);
+    }
+    queueMicrotask(() => {
+      for (const seq of changed) this.emitMessage('messageUpdated', seq);
+    });
+  }
+
+  /** Contact requests, accepts and device-list updates all carry the sender's newest card. */
+  private applyContactCard(message: OpenedMessage): void {
+    const sender = Buffer.from(message.senderAccount);
+    const card = openCard(message.body, sender);
+    if (sender.equals(this.accountId)) return;
+    const existing = this.store.contacts.get(sender);
+    let state: ContactState = existing?.state ?? 'request-received';
+    if (message.type === MessageType.ContactAccept && existing?.state === 'request-sent') state = 'accepted';
+    if (message.type === MessageType.ContactRequest && existing?.state === 'request-sent') state = 'accepted';
+    if (message.type === MessageType.DeviceListUpdate && !existing) return;
+    try {
+      this.saveContact(card, state, existing);
+    } catch (error) {
+      if (!isAegeesError(error, 'ROLLBACK')) throw error;
+      this.warn(`refused an older device list from ${hex(sender)}`, error);
+      return;
+    }
+    queueMicrotask(() => this.emit('contactsChanged'));
+  }
+
+  // ── Views ───────────────────────────────────────────────────────────────────────────
+
+  private viewOf(record: ConversationRecord): ConversationView {
+    const latest = this.store.conversations.latestMessageSeq(record.id);
+    const title = record.kind === 'direct' ? (this.store.contacts.get(record.peerAccountId!)?.displayName ?? '') : record.title;
+    return {
+      ...record,
+      title,
+      unreadCount: this.store.conversations.unreadCount(record),
+      lastMessage: latest === undefined ? undefined : this.store.messages.getBySeq(latest),
+    };
+  }
+
+  private messageView(message: StoredMessage): MessageView {
+    const recipients = message.outgoing ? this.store.messages.recipients(message.seq) : [];
+    const perAccount = (state: 'delivered' | 'read') =>
+      [...groupBy(recipients.filter((r) => r.state === state || (state === 'delivered' && r.state === 'read')), (r) => hex(r.accountId))].map(
+        ([account, rows]) => ({ accountId: Buffer.from(account, 'hex'), at: Math.max(...rows.map((r) => r.updatedAt)) }),
+      );
+    return {
+      ...message,
+      storedOn: message.outgoing ? this.store.messages.storedOn(message.seq) : [],
+      deliveredTo: perAccount('delivered'),
+      readBy: perAccount('read'),
+    };
+  }
+
+  private emitMessage(event: 'messageAdded' | 'messageUpdated', seq: number): void {
+    const message = this.store.messages.getBySeq(seq);
+    if (message) this.emit(event, this.messageView(message));
+  }
+
+  private warn(message: string, error?: unknown): void {
+    this.options.onWarning?.(message, error);
+  }
+}
+
+/** Canonical form of a relay URL, so one relay is one roster entry. */
+export function normalizeRelayUrl(url: string): string {
+  return relayBaseUrl(url).href.replace(/\/+$/, '');
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}

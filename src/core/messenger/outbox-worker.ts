@@ -1,0 +1,91 @@
+// Drains the persistent outbox: for each due deposit, make sure the relay holds the
+// envelope's attachment blobs, deposit the envelope, and record the relay's durable copy.
+// A failure reschedules that one deposit with backoff; the others go on.
+import { AegeesError } from '../../common/errors.js';
+import { OUTBOX_BACKOFF, retryDelayMs } from '../delivery/backoff.js';
+import type { DueDeposit } from '../store/outbox.js';
+import type { Store } from '../store/store.js';
+import { uploadAttachment } from './attachment-files.js';
+import type { RelayPool } from './relay-pool.js';
+
+export interface OutboxWorkerOptions {
+  readonly store: Store;
+  readonly pool: RelayPool;
+  readonly profileDir: string;
+  readonly relayKey: (url: string) => Uint8Array | undefined;
+  readonly now: () => number;
+  readonly random: () => number;
+  /** Called after a relay took a durable copy of a chat message. */
+  readonly onStored: (messageSeq: number, relayUrl: string) => void;
+  readonly onError: (deposit: DueDeposit, error: unknown) => void;
+}
+
+const BATCH = 64;
+
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly options: OutboxWorkerOptions) {}
+
+  /** Runs the outbox now (new envelopes, or a relay came back). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      } else this.schedule();
+    });
+  }
+
+  /** Resolves when no drain is in progress (for an orderly shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const next = this.options.store.outbox.nextAttemptAt();
+    if (next === null) return;
+    this.timer = setTimeout(() => this.kick(), Math.max(0, next - this.options.now()));
+    this.timer.unref();
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const due = this.options.store.outbox.due(this.options.now(), BATCH);
+      if (due.length === 0 || this.stopped) return;
+      await Promise.all(due.map((deposit) => this.attempt(deposit)));
+    }
+  }
+
+  private async attempt(deposit: DueDeposit): Promise<void> {
+    const { store, pool, profileDir } = this.options;
+    try {
+      const relayKey = this.options.relayKey(deposit.relayUrl);
+      if (!relayKey) throw new AegeesError('NOT_FOUND', `no identity key is known for relay ${deposit.relayUrl}`);
+      const client = pool.client(deposit.relayUrl, relayKey);
+      for (const blobId of deposit.blobIds) await uploadAttachment(profileDir, client, blobId);
+      await client.deposit({ msgId: deposit.msgId, mailboxIds: deposit.mailboxIds, blobIds: deposit.blobIds, envelope: deposit.envelope });
+      store.outbox.complete(deposit.id, this.options.now());
+      pool.reportSuccess(deposit.relayUrl);
+      if (deposit.messageSeq !== null) this.options.onStored(deposit.messageSeq, deposit.relayUrl);
+    } catch (error) {
+      pool.reportFailure(deposit.relayUrl, error);
+      const delay = retryDelayMs(deposit.attempts + 1, OUTBOX_BACKOFF, this.options.random);
+      store.outbox.retryLater(deposit.id, this.options.now() + delay, error instanceof Error ? error.message : String(error));
+      this.options.onError(deposit, error);
+    }
+  }
+}
