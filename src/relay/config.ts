@@ -37,6 +37,8 @@ const Fields = z.strictObject({
   pushWindow: count.max(1024).default(64),
   pushWindowBytes: bytes.default(1024 * 1024),
   maxConnections: count.default(20_000),
+  /** Request bodies being received, all clients together; beyond it new bodies get 503. */
+  bodyMemory: bytes.default(64 * 1024 * 1024),
   requestTimeout: seconds.default(600),
   shutdownTimeout: seconds.default(10),
   pgPoolSize: count.default(10),

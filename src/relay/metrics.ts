@@ -1,11 +1,12 @@
 // Prometheus metrics (GET /metrics). Counters are per process; the stored-data gauges are
 // read from the store at scrape time, so with PostgreSQL they describe the whole cluster.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MemoryBudget } from './http/body.js';
 import type { RelayStore } from './store/store.js';
 
 export type RelayMetrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(store: RelayStore) {
+export function createMetrics(store: RelayStore, bodyBudget: MemoryBudget) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'aegees_relay_' });
   const registers = [registry];
@@ -13,6 +14,12 @@ export function createMetrics(store: RelayStore) {
     name: 'aegees_relay_stored_envelopes', help: 'Envelopes stored and not yet delivered to every mailbox', registers,
   });
   const storedBlobs = new Gauge({ name: 'aegees_relay_stored_blobs', help: 'Blobs stored', registers });
+  new Gauge({
+    name: 'aegees_relay_request_body_bytes', help: 'Memory reserved for request bodies being received', registers,
+    collect() {
+      this.set(bodyBudget.reserved);
+    },
+  });
   const storedBytes = new Gauge({
     name: 'aegees_relay_stored_bytes', help: 'Bytes of stored ciphertext', labelNames: ['kind'] as const, registers,
   });

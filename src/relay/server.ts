@@ -22,9 +22,6 @@ import { TokenBuckets } from './rate-limit.js';
 import { openStore } from './store/open.js';
 import { startSweeper } from './sweeper.js';
 
-/** Request bodies being received, all clients together (deposits are at most a few hundred KiB each). */
-const BODY_MEMORY_BYTES = 64 * 1024 * 1024;
-
 export interface RunningRelay {
   readonly url: string;
   readonly port: number;
@@ -46,14 +43,15 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
   }
   const identity = loadOrCreateIdentity(config.identityKey ?? join(config.data!, 'identity.key'));
   const store = await openStore(config, log);
-  const metrics = createMetrics(store);
+  const bodyBudget = new MemoryBudget(config.bodyMemory);
+  const metrics = createMetrics(store, bodyBudget);
   const ctx: RelayContext = {
     config,
     identity,
     store,
     metrics,
     log,
-    bodyBudget: new MemoryBudget(BODY_MEMORY_BYTES),
+    bodyBudget,
     // Only called once requests are served, after `mailboxes` exists.
     onDeposited: (mailboxIds) => mailboxes.notify(mailboxIds),
   };
