@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: lint (including the layering rule), typecheck, unit and
-# integration tests. Integration tests start their own services (Secret Service here,
-# relays and PostgreSQL in the test setup), so nothing needs to run beforehand.
+# The whole test suite: lint (including the layering rule), typecheck, the browser-target
+# end-to-end specs (Playwright with Debian's Chromium), unit and integration tests.
+# Integration tests start their own services (Secret Service here, relays and PostgreSQL
+# in the test setup), so nothing needs to run beforehand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ echo "== typecheck"; npm run -s typecheck
 echo "== tests"
 mkdir -p test-results
 status=0
+# Before vitest, so the suite still closes with the summary line below.
+echo "== e2e (browser target)"; npx playwright test || status=$?
 scripts/with-secret-service.sh npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@" || status=$?
 node scripts/print-test-summary.js test-results/vitest.json || status=1
 exit $status

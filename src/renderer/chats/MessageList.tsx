@@ -5,8 +5,8 @@ import { MessageRow } from './MessageRow.js';
 import { buildRows } from './rows.js';
 import type { MessagesState } from './useMessages.js';
 
-/** Pixels from the top at which the next older page starts loading. */
-const LOAD_MARGIN = 600;
+/** Rows from the top at which the next older page starts loading. */
+const LOAD_AHEAD_ROWS = 20;
 
 /**
  * The virtualized message list: only the rows near the viewport exist in the DOM, so a
@@ -42,14 +42,21 @@ export function MessageList({ conversation, state, highlightId }: { conversation
     if (highlightIndex >= 0) virtualizer.scrollToIndex(highlightIndex, { align: 'center' });
   }, [highlightIndex, virtualizer]);
 
-  function onScroll() {
-    const element = scroller.current;
-    if (element && element.scrollTop < LOAD_MARGIN && hasMore && !loading) void loadOlder();
-  }
-
   const items = virtualizer.getVirtualItems();
+  // Driven by what is on screen rather than by scroll events: a fast fling can reach the
+  // top in one event, and a short first page may not scroll at all.
+  const firstIndex = items[0]?.index ?? 0;
+  const nearTop = rows.length > 0 && firstIndex < LOAD_AHEAD_ROWS;
+  useEffect(() => {
+    // Only a list that scrolls can be anchored while a page is prepended; without layout
+    // (a hidden window) loading would never move the reader away from the top.
+    const element = scroller.current;
+    const scrollable = element !== null && element.scrollHeight > element.clientHeight;
+    if (nearTop && scrollable && hasMore && !loading) void loadOlder();
+  }, [nearTop, hasMore, loading, loadOlder]);
+
   return (
-    <div ref={scroller} className="message-scroller" role="log" aria-label={`Messages with ${conversation.title}`} aria-busy={loading} tabIndex={0} onScroll={onScroll}>
+    <div ref={scroller} className="message-scroller" role="log" aria-label={`Messages with ${conversation.title}`} aria-busy={loading} tabIndex={0}>
       {!hasMore && messages.length > 0 && <p className="history-start muted small">Start of the conversation</p>}
       <div className="message-canvas" style={{ height: virtualizer.getTotalSize() }}>
         {items.map((item) => {
