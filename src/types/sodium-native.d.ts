@@ -6,6 +6,8 @@ declare module 'sodium-native' {
 
   const sodium: {
     sodium_malloc(size: number): Buffer;
+    /** Frees a sodium_malloc buffer (zeroing it) and detaches it; a no-op for other buffers. */
+    sodium_free(buffer: Bytes): void;
     sodium_memzero(buffer: Bytes): void;
     sodium_memcmp(a: Bytes, b: Bytes): boolean;
     sodium_mlock(buffer: Bytes): void;

@@ -17,13 +17,13 @@ import {
   STREAM_TAG_FINAL,
   STREAM_TAG_MESSAGE,
   constantTimeEqual,
+  release,
   secureBuffer,
   secureRandomBytes,
   streamInitPull,
   streamInitPush,
   streamPull,
   streamPush,
-  wipe,
 } from './sodium.js';
 
 if (STREAM_KEY_BYTES !== ATTACHMENT_KEY_BYTES) throw new Error('libsodium secretstream key size differs from the protocol');
@@ -84,7 +84,7 @@ class ChunkQueue {
 
 /**
  * Encrypts one attachment. `key` is fresh for this attachment and belongs to the caller
- * (it goes into the attachment descriptor; wipe it when done). `ciphertextHash` and
+ * (it goes into the attachment descriptor; `release` it when done). `ciphertextHash` and
  * `plaintextSize` are available once the stream has ended.
  */
 export class AttachmentEncryptor extends Transform {
@@ -155,7 +155,7 @@ export class AttachmentEncryptor extends Transform {
   }
 
   private release(): void {
-    wipe(this.state, this.staging);
+    release(this.state, this.staging);
   }
 }
 
@@ -252,12 +252,12 @@ export class AttachmentDecryptor extends Transform {
   }
 
   private release(): void {
-    wipe(this.key, this.state);
+    release(this.key, this.state);
   }
 }
 
 export interface EncryptedAttachment {
-  /** Fresh secretstream key, in guarded memory; the caller wipes it. */
+  /** Fresh secretstream key, in guarded memory; the caller `release`s it. */
   readonly key: Buffer;
   readonly ciphertextHash: Buffer;
   readonly size: number;
@@ -269,7 +269,7 @@ export async function encryptAttachmentFile(sourcePath: string, targetPath: stri
   try {
     await pipeline(createReadStream(sourcePath), encryptor, createWriteStream(targetPath));
   } catch (error) {
-    wipe(encryptor.key);
+    release(encryptor.key);
     await rm(targetPath, { force: true });
     throw error;
   }

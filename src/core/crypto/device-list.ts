@@ -14,7 +14,7 @@ import {
   type UnsignedDeviceCertificate,
 } from '../../common/protocol/device-list.js';
 import { deviceIdOf, type AccountIdentity, type DeviceKeys } from './identity.js';
-import { sign, verify, wipe, x25519 } from './sodium.js';
+import { release, sign, verify, x25519 } from './sodium.js';
 
 export interface VerifiedDevice extends DeviceListEntry {
   readonly deviceId: Buffer;
@@ -93,7 +93,7 @@ const LOW_ORDER_PROBE = new Uint8Array(32).fill(0x5a);
 
 function isLowOrderX25519(publicKey: Uint8Array): boolean {
   try {
-    wipe(x25519(LOW_ORDER_PROBE, publicKey));
+    release(x25519(LOW_ORDER_PROBE, publicKey));
     return false;
   } catch {
     return true;

@@ -32,10 +32,11 @@ import {
   aeadEncrypt,
   blake2b,
   constantTimeEqual,
-  openSealed,
+  openSealedInto,
   randomBytes,
+  randomFill,
   sealTo,
-  secureRandomBytes,
+  secureBuffer,
   sign,
   verify,
   wipe,
@@ -94,16 +95,24 @@ export function keyCommitment(messageKey: Uint8Array, msgId: Uint8Array, nonce: 
   return blake2b(COMMITMENT_BYTES, keyCommitmentInput(msgId, nonce), messageKey);
 }
 
+/** The first 8 bytes of a 16-byte BLAKE2b: libsodium bindings differ on shorter outputs. */
 export function recipientHint(msgId: Uint8Array, deviceId: Uint8Array): Buffer {
-  return blake2b(HINT_BYTES, recipientHintInput(msgId, deviceId));
+  return blake2b(16, recipientHintInput(msgId, deviceId)).subarray(0, HINT_BYTES);
 }
 
+// The message key of the envelope being sealed or opened. Sealing and opening are
+// synchronous, so one guarded buffer serves every message: a fresh sodium_malloc per message
+// costs several system calls, and Node returns it to libsodium only when the event loop
+// next turns, so a busy synchronous loop would exhaust the process's memory mappings.
+const messageKey = secureBuffer(MESSAGE_KEY_BYTES);
+
 export function sealEnvelope(sender: Sender, message: OutgoingMessage): SealedEnvelope {
-  const secrets = { messageKey: secureRandomBytes(MESSAGE_KEY_BYTES), msgId: randomBytes(MSG_ID_BYTES), nonce: randomBytes(NONCE_BYTES) };
+  randomFill(messageKey);
+  const secrets = { messageKey, msgId: randomBytes(MSG_ID_BYTES), nonce: randomBytes(NONCE_BYTES) };
   try {
     return { msgId: secrets.msgId, bytes: buildEnvelope(sender, message, secrets, (key, recipient) => sealTo(key, recipient.encryptionKey)) };
   } finally {
-    wipe(secrets.messageKey);
+    wipe(messageKey);
   }
 }
 
@@ -142,7 +151,7 @@ export function buildEnvelope(sender: Sender, message: OutgoingMessage, secrets:
 export function openEnvelope(bytes: Uint8Array, recipient: DeviceKeys, senderKey: SenderKeyLookup): OpenedMessage {
   const envelope = decodeEnvelope(bytes);
   const { msgId, nonce, commitment, slots } = envelope;
-  const { slotIndex, messageKey } = openSlot(slots, msgId, recipient);
+  const slotIndex = openSlot(slots, msgId, recipient);
   let plaintext: Buffer;
   try {
     if (!constantTimeEqual(keyCommitment(messageKey, msgId, nonce), commitment)) {
@@ -176,13 +185,13 @@ export function openEnvelope(bytes: Uint8Array, recipient: DeviceKeys, senderKey
   }
 }
 
-function openSlot(slots: readonly KeySlot[], msgId: Uint8Array, recipient: DeviceKeys): { slotIndex: number; messageKey: Buffer } {
+/** Unseals this device's slot into `messageKey` and returns its index. */
+function openSlot(slots: readonly KeySlot[], msgId: Uint8Array, recipient: DeviceKeys): number {
   const hint = recipientHint(msgId, recipient.deviceId);
   // Hints are short, so another device's hint may collide with ours: try each match.
   for (const [slotIndex, slot] of slots.entries()) {
-    if (!bytesEqual(slot.hint, hint)) continue;
-    const messageKey = openSealed(slot.sealedKey, recipient.encryption);
-    if (messageKey) return { slotIndex, messageKey };
+    if (bytesEqual(slot.hint, hint) && openSealedInto(messageKey, slot.sealedKey, recipient.encryption)) return slotIndex;
   }
+  wipe(messageKey);
   throw new AegeesError('NOT_A_RECIPIENT', 'no key slot of this envelope opens for this device');
 }

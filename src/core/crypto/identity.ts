@@ -1,7 +1,7 @@
 // Account and device keys (docs/PROTOCOL.md §2). An account is its Ed25519 identity key;
 // a device has an X25519 key for receiving, an Ed25519 key for signing and a mailbox root
-// secret. Secret halves live in libsodium's guarded memory and are wiped by `dispose`
-// (libsodium also zeroes guarded memory when the garbage collector frees it).
+// secret. Secret halves live in libsodium's guarded memory; `dispose` zeroes and frees them
+// (libsodium would also zero them when the garbage collector finalises them).
 import { AegeesError } from '../../common/errors.js';
 import { concatBytes, domainPrefix } from '../../common/protocol/codec.js';
 import {
@@ -20,8 +20,8 @@ import {
   boxKeyPair,
   secureBuffer,
   secureRandomBytes,
+  release,
   signingKeyPair,
-  wipe,
   x25519Base,
   type BoxKeyPair,
   type SigningKeyPair,
@@ -43,7 +43,7 @@ export interface AccountIdentity {
   /** The account id: the account's Ed25519 public key. */
   readonly accountId: Buffer;
   readonly signing: SigningKeyPair;
-  /** Zeroes the secret key; the identity is unusable afterwards. */
+  /** Zeroes and frees the secret key; the identity is unusable afterwards. */
   dispose(): void;
 }
 
@@ -61,7 +61,7 @@ export function generateAccount(): AccountIdentity {
 }
 
 function accountFrom(signing: SigningKeyPair): AccountIdentity {
-  return { accountId: signing.publicKey, signing, dispose: () => wipe(signing.secretKey) };
+  return { accountId: signing.publicKey, signing, dispose: () => release(signing.secretKey) };
 }
 
 /** The account's secret for the keychain, in guarded memory: format byte ‖ Ed25519 seed. */
@@ -93,7 +93,7 @@ function deviceFrom(signing: SigningKeyPair, encryption: BoxKeyPair, mailboxRoot
     signing,
     encryption,
     mailboxRootSecret,
-    dispose: () => wipe(signing.secretKey, encryption.secretKey, mailboxRootSecret),
+    dispose: () => release(signing.secretKey, encryption.secretKey, mailboxRootSecret),
   };
 }
 

@@ -29,6 +29,20 @@ export function wipe(...buffers: Array<Buffer | Uint8Array | undefined>): void {
   for (const buffer of buffers) if (buffer) sodium.sodium_memzero(buffer);
 }
 
+/**
+ * Zeroes buffers and detaches guarded ones (they become empty), so libsodium gets their
+ * memory back at the next turn of the event loop rather than whenever the garbage collector
+ * finalises them: each guarded buffer maps pages of its own, and too many live ones exhaust
+ * the process's mapping limit (sodium_malloc then fails and aborts the process).
+ */
+export function release(...buffers: Array<Buffer | Uint8Array | undefined>): void {
+  for (const buffer of buffers) {
+    if (!buffer) continue;
+    sodium.sodium_memzero(buffer);
+    sodium.sodium_free(buffer);
+  }
+}
+
 export function randomBytes(length: number): Buffer {
   const out = Buffer.alloc(length);
   sodium.randombytes_buf(out);
@@ -37,8 +51,12 @@ export function randomBytes(length: number): Buffer {
 
 export function secureRandomBytes(length: number): Buffer {
   const out = secureBuffer(length);
-  sodium.randombytes_buf(out);
+  randomFill(out);
   return out;
+}
+
+export function randomFill(buffer: Uint8Array): void {
+  sodium.randombytes_buf(buffer);
 }
 
 /** Constant-time equality; false for different lengths. */
@@ -102,7 +120,7 @@ export function x25519(secretKey: Uint8Array, publicKey: Uint8Array): Buffer {
   try {
     sodium.crypto_scalarmult(out, secretKey, publicKey);
   } catch (cause) {
-    wipe(out);
+    release(out);
     throw new AegeesError('DECRYPT_FAILED', 'X25519 produced a low-order result', { cause });
   }
   return out;
@@ -131,11 +149,17 @@ export function sealTo(message: Uint8Array, publicKey: Uint8Array): Buffer {
 export function openSealed(sealed: Uint8Array, keyPair: BoxKeyPair): Buffer | undefined {
   if (sealed.length < SEAL_OVERHEAD_BYTES) return undefined;
   const out = secureBuffer(sealed.length - SEAL_OVERHEAD_BYTES);
-  if (!sodium.crypto_box_seal_open(out, sealed, keyPair.publicKey, keyPair.secretKey)) {
-    wipe(out);
+  if (!openSealedInto(out, sealed, keyPair)) {
+    release(out);
     return undefined;
   }
   return out;
+}
+
+/** Opens a sealed box into `out` (exactly the plaintext length); false when it does not open. */
+export function openSealedInto(out: Uint8Array, sealed: Uint8Array, keyPair: BoxKeyPair): boolean {
+  if (sealed.length !== out.length + SEAL_OVERHEAD_BYTES) return false;
+  return sodium.crypto_box_seal_open(out, sealed, keyPair.publicKey, keyPair.secretKey);
 }
 
 /** crypto_secretstream_xchacha20poly1305 push side; the state lives in guarded memory. */
