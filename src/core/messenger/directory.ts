@@ -46,16 +46,16 @@ export class Directory {
     private readonly identity: () => Identity,
   ) {}
 
-  /** The newest verified card of an account we know (ourselves included). */
+  /** The newest verified card of an account we know (ourselves, contacts, fellow group members). */
   card(accountId: Uint8Array): VerifiedCard | undefined {
     const me = this.identity();
     if (bytesEqual(accountId, accountIdOf(me))) return me.card;
-    const contact = this.store.contacts.get(accountId);
-    if (!contact?.card) return undefined;
-    const key = `${hex(accountId)}:${hex(contact.card.subarray(-64))}`;
+    const bytes = this.store.contacts.get(accountId)?.card ?? this.store.conversations.memberCard(accountId);
+    if (!bytes) return undefined;
+    const key = `${hex(accountId)}:${hex(bytes.subarray(-64))}`;
     let card = this.cache.get(key);
     if (!card) {
-      card = openCard(contact.card, accountId);
+      card = openCard(bytes, accountId);
       this.cache.set(key, card);
     }
     return card;

@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { AegeesError, isAegeesError } from '../../common/errors.js';
 import {
   decodeChatBody,
+  decodeGroupUpdateBody,
   decodeReceiptBody,
   encodeChatBody,
+  encodeGroupUpdateBody,
   encodeReceiptBody,
   type ReceiptKind,
 } from '../../common/protocol/bodies.js';
@@ -18,13 +20,14 @@ import type { AttachmentDescriptor } from '../../common/protocol/envelope.js';
 import { checkDeviceListUpdate } from '../crypto/device-list.js';
 import { openEnvelope, sealEnvelope, type OpenedMessage } from '../crypto/envelope.js';
 import { safetyNumber } from '../crypto/identity.js';
+import { randomBytes } from '../crypto/sodium.js';
 import { planDeposits } from '../delivery/relay-picker.js';
 import { openSecretStore, type OpenSecretStoreOptions } from '../keychain/open.js';
 import type { SecretStore } from '../keychain/secret-store.js';
 import { RelayClient, type MailboxSession, type PushedEnvelope } from '../relay-client/index.js';
 import { relayBaseUrl, type TransportOptions } from '../relay-client/http.js';
 import type { ContactRecord, ContactState } from '../store/contacts.js';
-import type { ConversationRecord } from '../store/conversations.js';
+import type { ConversationRecord, GroupState } from '../store/conversations.js';
 import type { NewAttachment, StoredMessage } from '../store/messages.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
@@ -398,6 +401,7 @@ export class Messenger extends EventEmitter<Events> {
   async sendMessage(conversationId: Uint8Array, options: SendOptions): Promise<MessageView> {
     const conversation = this.store.conversations.get(conversationId);
     if (!conversation) throw new AegeesError('NOT_FOUND', 'no such conversation');
+    if (conversation.kind === 'group') this.group(conversationId);
     const members = conversation.memberAccountIds.filter((id) => !id.equals(this.accountId));
     for (const member of members) {
       const contact = this.store.contacts.get(member);
@@ -461,6 +465,114 @@ export class Messenger extends EventEmitter<Events> {
     const attachment = this.message(messageId).attachments.find((a) => a.id === attachmentId);
     if (!attachment?.localPath) throw new AegeesError('NOT_FOUND', 'no such attachment');
     return { path: join(this.profileDir, attachment.localPath), key: attachment.key, name: attachment.name, mime: attachment.mime };
+  }
+
+  // ── Groups ──────────────────────────────────────────────────────────────────────────
+
+  /** Creates a group of accepted contacts; every member device gets the signed group state. */
+  async createGroup(title: string, memberAccountIds: readonly Uint8Array[]): Promise<ConversationView> {
+    const me = this.accountId;
+    const others = uniqueAccounts(memberAccountIds).filter((id) => !id.equals(me));
+    const state: GroupState = {
+      title,
+      version: 1,
+      members: [{ accountId: me, card: Buffer.from(this.identity.card.bytes), role: 'admin' }, ...others.map((id) => this.memberFromContact(id))],
+    };
+    const id = randomBytes(32);
+    const now = this.now();
+    this.store.transaction(() => {
+      this.store.conversations.create({ kind: 'group', id, title, members: state.members, createdAt: now });
+      this.store.conversations.setGroupState(id, state, now);
+      this.sendGroupState(id, state, []);
+    });
+    this.worker.kick();
+    const view = this.conversationView(id);
+    this.emit('conversationUpdated', view);
+    return view;
+  }
+
+  async addGroupMember(conversationId: Uint8Array, accountId: Uint8Array): Promise<ConversationView> {
+    const group = this.group(conversationId);
+    const members = this.store.conversations.groupMembers(conversationId);
+    if (members.some((m) => m.accountId.equals(accountId))) return this.conversationView(conversationId);
+    const added = this.memberFromContact(Buffer.from(accountId));
+    return this.changeGroup(group, [...members.map(withCard), added], []);
+  }
+
+  async removeGroupMember(conversationId: Uint8Array, accountId: Uint8Array): Promise<ConversationView> {
+    const group = this.group(conversationId);
+    const members = this.store.conversations.groupMembers(conversationId);
+    if (!members.some((m) => m.accountId.equals(accountId))) throw new AegeesError('NOT_FOUND', 'not a member of this group');
+    // The removed member hears of it too, so its copy of the group stops accepting messages.
+    return this.changeGroup(group, members.filter((m) => !m.accountId.equals(accountId)).map(withCard), [Buffer.from(accountId)]);
+  }
+
+  private group(conversationId: Uint8Array): ConversationRecord {
+    const group = this.store.conversations.get(conversationId);
+    if (group?.kind !== 'group') throw new AegeesError('NOT_FOUND', 'no such group');
+    if (!group.memberAccountIds.some((id) => id.equals(this.accountId))) throw new AegeesError('INVALID_ARGUMENT', 'you are no longer a member of this group');
+    return group;
+  }
+
+  private memberFromContact(accountId: Buffer): GroupState['members'][number] {
+    const contact = this.store.contacts.get(accountId);
+    if (contact?.state !== 'accepted' || !contact.card) throw new AegeesError('INVALID_ARGUMENT', 'group members must be accepted contacts');
+    return { accountId, card: Buffer.from(contact.card), role: 'member' };
+  }
+
+  private async changeGroup(group: ConversationRecord, members: GroupState['members'], alsoTell: Buffer[]): Promise<ConversationView> {
+    const state: GroupState = { title: group.title, version: group.groupVersion + 1, members };
+    this.store.transaction(() => {
+      this.store.conversations.setGroupState(group.id, state, this.now());
+      this.sendGroupState(group.id, state, alsoTell);
+    });
+    this.worker.kick();
+    const view = this.conversationView(group.id);
+    this.emit('conversationUpdated', view);
+    return view;
+  }
+
+  private sendGroupState(groupId: Uint8Array, state: GroupState, alsoTell: readonly Buffer[]): void {
+    const others = state.members.filter((m) => !Buffer.from(m.accountId).equals(this.accountId));
+    this.enqueue({
+      type: MessageType.GroupUpdate,
+      conversationId: groupId,
+      body: encodeGroupUpdateBody({ version: state.version, title: state.title, members: state.members.map(({ accountId, card }) => ({ accountId, card })) }),
+      accounts: [...others.map((m) => m.accountId), ...alsoTell],
+      extraCards: others.map((m) => openCard(m.card, m.accountId)),
+    });
+  }
+
+  /** A newer group state from a member (or the first state of a group a contact added us to). */
+  private applyGroupUpdate(message: OpenedMessage): void {
+    const body = decodeGroupUpdateBody(message.body);
+    const sender = Buffer.from(message.senderAccount);
+    const members = body.members.map((m) => ({ accountId: Buffer.from(m.accountId), card: Buffer.from(openCard(m.card, m.accountId).bytes) }));
+    const existing = this.store.conversations.get(message.conversationId);
+    const now = this.now();
+    if (existing) {
+      if (existing.kind !== 'group' || !existing.memberAccountIds.some((id) => id.equals(sender))) {
+        this.warn(`ignoring a group update from ${hex(sender)}, who is not a member`);
+        return;
+      }
+      if (body.version <= existing.groupVersion) return;
+    } else {
+      const fromContact = sender.equals(this.accountId) || this.store.contacts.get(sender)?.state === 'accepted';
+      const includesMe = members.some((m) => m.accountId.equals(this.accountId));
+      if (!fromContact || !includesMe || !members.some((m) => m.accountId.equals(sender))) {
+        this.warn(`ignoring an invitation to a group from ${hex(sender)}`);
+        return;
+      }
+      this.store.conversations.create({ kind: 'group', id: message.conversationId, title: body.title, members: [], createdAt: now });
+    }
+    const state: GroupState = {
+      title: body.title,
+      version: body.version,
+      members: members.map((m) => ({ ...m, role: existing ? 'member' : m.accountId.equals(sender) ? 'admin' : 'member' })),
+    };
+    this.store.conversations.setGroupState(message.conversationId, state, now);
+    this.directory.forget();
+    queueMicrotask(() => this.emit('conversationUpdated', this.conversationView(message.conversationId)));
   }
 
   // ── Settings ────────────────────────────────────────────────────────────────────────
@@ -621,6 +733,8 @@ export class Messenger extends EventEmitter<Events> {
         return this.applyOnce(message, () => this.applyContactCard(message));
       case MessageType.DeviceListUpdate:
         return this.applyOnce(message, () => this.applyContactCard(message));
+      case MessageType.GroupUpdate:
+        return this.applyOnce(message, () => this.applyGroupUpdate(message));
       default:
         this.warn(`ignoring a message of type ${message.type} this version does not handle`);
         return this.applyOnce(message, () => undefined);
@@ -777,6 +891,15 @@ export class Messenger extends EventEmitter<Events> {
 /** Canonical form of a relay URL, so one relay is one roster entry. */
 export function normalizeRelayUrl(url: string): string {
   return relayBaseUrl(url).href.replace(/\/+$/, '');
+}
+
+function uniqueAccounts(ids: readonly Uint8Array[]): Buffer[] {
+  return [...new Map(ids.map((id) => [hex(id), Buffer.from(id)])).values()];
+}
+
+function withCard(member: { accountId: Buffer; card: Buffer | null; role: 'admin' | 'member' }): GroupState['members'][number] {
+  if (!member.card) throw new AegeesError('NOT_FOUND', `no contact card is known for group member ${hex(member.accountId)}`);
+  return { accountId: member.accountId, card: member.card, role: member.role };
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -56,6 +56,7 @@ export class ConversationRepository {
   private readonly deleteMembers;
   private readonly insertMemberWithCard;
   private readonly memberCardRows;
+  private readonly anyMemberCard;
   private readonly updateLastRead;
   private readonly unread;
   private readonly latest;
@@ -85,6 +86,9 @@ export class ConversationRepository {
     this.memberCardRows = db.prepare<[Uint8Array], { account_id: Buffer; card: Buffer | null; role: 'admin' | 'member' }>(
       'SELECT account_id, card, role FROM conversation_members WHERE conversation_id = ? ORDER BY added_at, account_id',
     );
+    this.anyMemberCard = db
+      .prepare<[Uint8Array], Buffer>('SELECT card FROM conversation_members WHERE account_id = ? AND card IS NOT NULL ORDER BY added_at DESC LIMIT 1')
+      .pluck();
     this.updateLastRead = db.prepare(`
       UPDATE conversations SET last_read_seq = max(last_read_seq, coalesce((SELECT max(seq) FROM messages WHERE conversation_id = ?), 0))
       WHERE id = ?`);
@@ -109,6 +113,11 @@ export class ConversationRepository {
   /** Members with the contact cards the group state carried for them. */
   groupMembers(id: Uint8Array): Array<{ accountId: Buffer; card: Buffer | null; role: 'admin' | 'member' }> {
     return this.memberCardRows.all(id).map((row) => ({ accountId: row.account_id, card: row.card, role: row.role }));
+  }
+
+  /** The newest card any group carried for an account that may not be a contact. */
+  memberCard(accountId: Uint8Array): Buffer | undefined {
+    return this.anyMemberCard.get(accountId);
   }
 
   /** Marks every message so far as read. */
