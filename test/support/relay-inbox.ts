@@ -21,9 +21,13 @@ export async function connectInbox(
 ): Promise<Inbox> {
   const rootSecret = options.rootSecret ?? randomBytes(32);
   const received: PushedEnvelope[] = [];
+  let closedWith: { code: number; reason: string } | undefined;
   let onClosed!: (value: { code: number; reason: string }) => void;
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    onClosed = resolve;
+    onClosed = (value) => {
+      closedWith = value;
+      resolve(value);
+    };
   });
   const session = await client.connectMailbox({
     rootSecret,
@@ -39,7 +43,11 @@ export async function connectInbox(
     received,
     closed,
     waitForCount: (count, timeoutMs) =>
-      waitFor(() => received.length >= count && received, `${count} pushed envelopes (have ${received.length})`, timeoutMs),
+      waitFor(() => {
+        if (received.length >= count) return received;
+        if (closedWith) throw new Error(`mailbox closed (${closedWith.code} ${closedWith.reason}) after ${received.length} of ${count} envelopes`);
+        return undefined;
+      }, `${count} pushed envelopes`, timeoutMs),
     close: () => session.close(),
   };
 }

@@ -14,8 +14,11 @@ import {
 import type { RelayContext } from '../context.js';
 import { TokenBuckets } from '../rate-limit.js';
 
-/** Frames a client may send per second (burst: 4×); acks batch, so this is generous. */
-const FRAMES_PER_SECOND = 50;
+/**
+ * Frames per second (burst: 4×) that do no useful work: authentication attempts and acks
+ * naming nothing in flight. Acks of pushed envelopes are free, since pushes bound them.
+ */
+const WASTED_FRAMES_PER_SECOND = 50;
 
 export interface ConnectionHost {
   /** Makes `connection` the mailbox's current connection (closing an older one). */
@@ -28,7 +31,7 @@ export class MailboxConnection {
   private nonce: Buffer | undefined;
   private readonly challenge: Omit<ChallengeContext, 'nonce'>;
   private readonly authTimer: NodeJS.Timeout;
-  private readonly frames = new TokenBuckets(FRAMES_PER_SECOND, FRAMES_PER_SECOND * 4);
+  private readonly wastedFrames = new TokenBuckets(WASTED_FRAMES_PER_SECOND, WASTED_FRAMES_PER_SECOND * 4);
   mailboxId: Buffer | undefined;
   mailboxHex = '';
   alive = true;
@@ -89,10 +92,6 @@ export class MailboxConnection {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return;
-    if (this.frames.take('') > 0) {
-      this.reject('RATE_LIMITED', CLOSE_CODES.rateLimited, 'too many frames');
-      return;
-    }
     if (isBinary) {
       this.reject('MALFORMED', CLOSE_CODES.malformed, 'binary frames are not part of the protocol');
       return;
@@ -111,6 +110,11 @@ export class MailboxConnection {
       return;
     }
     const frame = parsed.data;
+    const useful = frame.type === 'ack' && frame.msgIds.some((msgId) => this.inflight.has(msgId));
+    if (!useful && this.wastedFrames.take('') > 0) {
+      this.reject('RATE_LIMITED', CLOSE_CODES.rateLimited, 'too many frames');
+      return;
+    }
     if (frame.type === 'auth') {
       if (this.state !== 'challenged') this.reject('MALFORMED', CLOSE_CODES.malformed, 'already authenticated');
       else this.authenticate(Buffer.from(frame.mailboxKey, 'hex'), Buffer.from(frame.signature, 'hex'));
