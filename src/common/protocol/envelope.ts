@@ -257,14 +257,18 @@ function readAttachment(reader: ByteReader): AttachmentDescriptor {
   };
 }
 
+const SIGNATURE_PREFIXES = new Map<MessageType, Uint8Array>();
+
 /** What the sender device signs (§4.3): type-specific label, clear fields, header block. */
 export function envelopeSignatureTranscript(
   type: MessageType,
   clear: { readonly msgId: Uint8Array; readonly nonce: Uint8Array; readonly commitment: Uint8Array },
   headerBytes: Uint8Array,
 ): Uint8Array {
+  let prefix = SIGNATURE_PREFIXES.get(type);
+  if (!prefix) SIGNATURE_PREFIXES.set(type, (prefix = domainPrefix(envelopeSignatureDomain(type))));
   return concatBytes([
-    domainPrefix(envelopeSignatureDomain(type)),
+    prefix,
     Uint8Array.of(PROTOCOL_VERSION),
     clear.msgId,
     clear.nonce,

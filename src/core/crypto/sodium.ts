@@ -67,10 +67,14 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 /** BLAKE2b with an optional key; `outLength` between 16 and 64 bytes. */
 export function blake2b(outLength: number, input: Uint8Array | readonly Uint8Array[], key?: Uint8Array): Buffer {
   const out = Buffer.alloc(outLength);
-  const parts = input instanceof Uint8Array ? [input] : input;
+  // One call instead of four for a single input: hints are hashed once per recipient device.
+  if (input instanceof Uint8Array) {
+    sodium.crypto_generichash(out, input, key ?? null);
+    return out;
+  }
   const state = Buffer.alloc(sodium.crypto_generichash_STATEBYTES);
   sodium.crypto_generichash_init(state, key ?? null, outLength);
-  for (const part of parts) sodium.crypto_generichash_update(state, part);
+  for (const part of input) sodium.crypto_generichash_update(state, part);
   sodium.crypto_generichash_final(state, out);
   return out;
 }
