@@ -3,6 +3,7 @@
 // the two sides cannot drift apart.
 import type { TLSSocket } from 'node:tls';
 import { AegeesError } from '../../common/errors.js';
+import { domainPrefix } from '../../common/protocol/codec.js';
 import {
   SIGN_PUBLIC_BYTES,
   blake2b,
@@ -24,8 +25,8 @@ export const CHANNEL_BINDING_BYTES = 32;
 /** TLS exporter label of RFC 9266 (tls-exporter channel binding). */
 const CHANNEL_BINDING_LABEL = 'EXPORTER-Channel-Binding';
 
-const SEED_DOMAIN = Buffer.from('aegees/v1/mailbox-seed', 'utf8');
-const ID_DOMAIN = Buffer.from('aegees/v1/mailbox-id', 'utf8');
+const SEED_DOMAIN = domainPrefix('aegees/v1/mailbox-seed');
+const ID_DOMAIN = domainPrefix('aegees/v1/mailbox-id');
 
 function expectLength(name: string, value: Uint8Array, length: number): void {
   if (value.length !== length) {
@@ -75,11 +76,11 @@ export function mailboxIdFor(rootSecret: Uint8Array, relayKey: Uint8Array): Buff
 }
 
 /**
- * Transcript = label ‖ 0x00 ‖ fields. Every field has a fixed length (checked by callers),
- * so the concatenation is unambiguous.
+ * Transcript = D(label) ‖ fields (PROTOCOL.md §1.3). Every field has a fixed length, checked
+ * by the callers, except a last variable one, so the concatenation is unambiguous.
  */
 function transcript(label: string, fields: readonly Uint8Array[]): Buffer {
-  return Buffer.concat([Buffer.from(label, 'utf8'), Buffer.from([0]), ...fields]);
+  return Buffer.concat([domainPrefix(label), ...fields]);
 }
 
 function u64(value: number): Buffer {
