@@ -20,6 +20,8 @@ export interface PickOptions {
   readonly redundancy: number;
   /** Uniform random integer in [0, bound); injectable so tests can check the distribution. */
   readonly randomInt: (bound: number) => number;
+  /** Whether a relay is known to be unreachable right now; unknown relays count as up. */
+  readonly isDown?: (url: string) => boolean;
 }
 
 export interface DepositPlan<R extends RelayRef = RelayRef> {
@@ -49,13 +51,22 @@ export function planDeposits<R extends RelayRef>(
   return [...plans.values()].map((plan) => ({ relay: plan.relay, mailboxIds: [...plan.mailboxIds], primaryFor: plan.primaryFor }));
 }
 
+/**
+ * A copy on a relay known to be down does not count toward the redundancy: the random
+ * choice skips such relays, and when too few are up the copy is queued on every other
+ * relay of the recipient, so whichever comes back first delivers it.
+ */
 function chooseInboxes<T extends { readonly relay: RelayRef }>(inboxes: readonly T[], options: PickOptions): T[] {
+  const isUp = (inbox: T) => !options.isDown?.(inbox.relay.url);
   const remaining = [...inboxes];
   const chosen: T[] = [];
   const preferred = remaining.findIndex((inbox) => inbox.relay.url === options.preferredRelayUrl);
   if (preferred >= 0) chosen.push(...remaining.splice(preferred, 1));
-  while (chosen.length < options.redundancy && remaining.length > 0) {
-    chosen.push(...remaining.splice(options.randomInt(remaining.length), 1));
+  let live = chosen.filter(isUp).length;
+  for (let up = remaining.filter(isUp); live < options.redundancy && up.length > 0; live += 1) {
+    const [pick] = up.splice(options.randomInt(up.length), 1);
+    chosen.push(...remaining.splice(remaining.indexOf(pick!), 1));
   }
+  if (live < options.redundancy) chosen.push(...remaining);
   return chosen;
 }

@@ -17,6 +17,7 @@ import {
 import { bytesEqual } from '../../common/protocol/codec.js';
 import { MessageType } from '../../common/protocol/constants.js';
 import type { AttachmentDescriptor } from '../../common/protocol/envelope.js';
+import { MAX_ATTACHMENT_RELAYS } from '../../common/protocol/limits.js';
 import { checkDeviceListUpdate } from '../crypto/device-list.js';
 import { openEnvelope, sealEnvelope, type OpenedMessage } from '../crypto/envelope.js';
 import { safetyNumber } from '../crypto/identity.js';
@@ -626,8 +627,11 @@ export class Messenger extends EventEmitter<Events> {
       preferredRelayUrl: input.preferredRelayUrl,
       redundancy: this.settings().redundancy,
       randomInt: (bound) => Math.floor(this.random() * bound),
+      isDown: (url) => this.pool.isDown(url),
     });
-    const relayUrls = plans.map((plan) => plan.relay.url);
+    // A recipient fetches from the relay that pushed the envelope first, so the blob's
+    // other locations may be capped at what a descriptor can carry.
+    const relayUrls = plans.map((plan) => plan.relay.url).slice(0, MAX_ATTACHMENT_RELAYS);
     const attachments: AttachmentDescriptor[] = (input.files ?? []).map(({ sealed, name, mime }) => ({
       blobId: sealed.blobId,
       relays: relayUrls,

@@ -39,6 +39,8 @@ interface Watched {
 export class RelayPool extends EventEmitter<{ changed: [RelayState[]] }> {
   private readonly relays = new Map<string, Watched>();
   private readonly transient = new Map<string, RelayClient>();
+  /** Relays outside the roster whose last request found them unreachable. */
+  private readonly transientDown = new Set<string>();
   private healthTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -96,16 +98,25 @@ export class RelayPool extends EventEmitter<{ changed: [RelayState[]] }> {
     return watched && { ...watched.state };
   }
 
-  /** Records a failed request through a watched relay's client when it says the relay is unreachable or an impostor. */
+  /** Records a failed request through a relay's client when it says the relay is unreachable or an impostor. */
   reportFailure(url: string, error: unknown): void {
     const watched = this.relays.get(url);
     const unreachable = isAegeesError(error, 'RELAY_UNAVAILABLE') || isAegeesError(error, 'RELAY_IDENTITY_MISMATCH');
-    if (watched && unreachable) this.update(watched, statusFor(error), errorText(error));
+    if (!unreachable) return;
+    if (watched) this.update(watched, statusFor(error), errorText(error));
+    else this.transientDown.add(url);
   }
 
   reportSuccess(url: string): void {
+    this.transientDown.delete(url);
     const watched = this.relays.get(url);
     if (watched && watched.state.status !== 'connected' && (!watched.inbox || watched.session)) this.update(watched, 'connected');
+  }
+
+  /** Whether the relay is known to be unreachable (or not to be who it should be) right now. */
+  isDown(url: string): boolean {
+    const status = this.relays.get(url)?.state.status;
+    return status === undefined ? this.transientDown.has(url) : status === 'down' || status === 'impostor';
   }
 
   async close(): Promise<void> {

@@ -60,6 +60,32 @@ describe('planDeposits', () => {
     for (const count of counts.values()) expect(count).toBeGreaterThan(800);
   });
 
+  it('does not count a copy on a relay known to be down, and picks the live relays instead', () => {
+    const isDown = (url: string) => url === 'https://a.test';
+    for (let pick = 0; pick < 3; pick++) {
+      const plans = planDeposits([account('bob', ['a', 'b', 'c'])], { redundancy: 2, randomInt: () => pick % 2, isDown });
+      expect(plans.map((p) => p.relay.url).sort()).toEqual(['https://b.test', 'https://c.test']);
+    }
+  });
+
+  it('queues on every relay of a recipient when too few of them are up, so any one coming back delivers', () => {
+    const allDown = planDeposits([account('bob', ['a', 'b', 'c'])], { redundancy: 2, randomInt: first, isDown: () => true });
+    expect(allDown.map((p) => p.relay.url).sort()).toEqual(['https://a.test', 'https://b.test', 'https://c.test']);
+    expect(allDown[0]!.primaryFor).toEqual(['bob']);
+    const oneUp = planDeposits([account('bob', ['a', 'b', 'c'])], { redundancy: 2, randomInt: first, isDown: (url) => url !== 'https://c.test' });
+    expect(oneUp.map((p) => p.relay.url)).toEqual(['https://c.test', 'https://a.test', 'https://b.test']);
+  });
+
+  it('keeps a preferred relay that is down, but adds live backups as if it were not there', () => {
+    const plans = planDeposits([account('bob', ['a', 'b', 'c'])], {
+      preferredRelayUrl: 'https://a.test',
+      redundancy: 2,
+      randomInt: first,
+      isDown: (url) => url === 'https://a.test',
+    });
+    expect(plans.map((p) => p.relay.url)).toEqual(['https://a.test', 'https://b.test', 'https://c.test']);
+  });
+
   it('rejects a redundancy that is not a positive integer', () => {
     expect(() => planDeposits([], { redundancy: 0, randomInt: first })).toThrow(RangeError);
   });
