@@ -146,38 +146,81 @@ export interface LinkedGroup {
 }
 
 /**
- * What an existing device hands a newly linked one: the account key (so the new device can
- * sign device lists and cards), the account's card, and the contacts and groups it knows.
+ * Linking a new device takes three DeviceLink messages (§9): the existing device's offer,
+ * the new device's certificate request, and the existing device's completion. `proof` is
+ * a keyed hash under the one-time secret of the link code, so each side knows the other
+ * saw the code.
  */
-export interface DeviceLinkBody {
-  readonly accountSecret: Uint8Array;
-  readonly card: Uint8Array;
-  readonly contacts: readonly Uint8Array[];
-  readonly groups: readonly LinkedGroup[];
-}
+export type DeviceLinkBody =
+  | { readonly step: 'offer'; readonly proof: Uint8Array; readonly card: Uint8Array }
+  | {
+      readonly step: 'request';
+      readonly proof: Uint8Array;
+      /** An encoded device certificate whose account signature is all zero: the account signs it. */
+      readonly certificateRequest: Uint8Array;
+      /** The new device's mailbox id on each inbox relay of the offered card, in its order. */
+      readonly mailboxIds: readonly Uint8Array[];
+    }
+  | {
+      readonly step: 'complete';
+      /** The account's new card, whose device list includes the new device. */
+      readonly card: Uint8Array;
+      readonly contacts: readonly Uint8Array[];
+      readonly groups: readonly LinkedGroup[];
+    };
+
+const LINK_STEPS = ['offer', 'request', 'complete'] as const;
+export const LINK_PROOF_BYTES = 32;
+const MAX_INBOX_RELAYS = 8;
 
 export function encodeDeviceLinkBody(body: DeviceLinkBody): Uint8Array {
-  const write = writer().prefixed(body.accountSecret, 1, 255, 'account secret').prefixed(body.card, 4, MAX_CARD_BYTES, 'card');
-  write.u16(body.contacts.length);
-  for (const contact of body.contacts) write.prefixed(contact, 4, MAX_CARD_BYTES, 'contact card');
-  write.u16(body.groups.length);
-  for (const group of body.groups) {
-    write.fixed(group.groupId, CONVERSATION_ID_BYTES, 'group id').prefixed(group.state, 4, MAX_BODY_BYTES, 'group state');
+  const write = writer().u8(LINK_STEPS.indexOf(body.step) + 1);
+  switch (body.step) {
+    case 'offer':
+      return write.fixed(body.proof, LINK_PROOF_BYTES, 'proof').prefixed(body.card, 4, MAX_CARD_BYTES, 'card').finish();
+    case 'request':
+      write.fixed(body.proof, LINK_PROOF_BYTES, 'proof').prefixed(body.certificateRequest, 2, 4096, 'certificate request').u8(body.mailboxIds.length);
+      for (const id of body.mailboxIds) write.fixed(id, 32, 'mailbox id');
+      return write.finish();
+    case 'complete':
+      write.prefixed(body.card, 4, MAX_CARD_BYTES, 'card').u16(body.contacts.length);
+      for (const contact of body.contacts) write.prefixed(contact, 4, MAX_CARD_BYTES, 'contact card');
+      write.u16(body.groups.length);
+      for (const group of body.groups) {
+        write.fixed(group.groupId, CONVERSATION_ID_BYTES, 'group id').prefixed(group.state, 4, MAX_BODY_BYTES, 'group state');
+      }
+      return write.finish();
   }
-  return write.finish();
 }
 
 export function decodeDeviceLinkBody(bytes: Uint8Array): DeviceLinkBody {
-  const read = reader(bytes, 'device link body');
-  const accountSecret = read.prefixed(1, 255, 'account secret');
-  const card = read.prefixed(4, MAX_CARD_BYTES, 'card');
-  const contacts = Array.from({ length: read.count(2, 0, MAX_LINKED_CONTACTS, 'contacts') }, () =>
-    read.prefixed(4, MAX_CARD_BYTES, 'contact card'),
-  );
-  const groups = Array.from({ length: read.count(2, 0, MAX_LINKED_GROUPS, 'groups') }, () => ({
-    groupId: read.fixed(CONVERSATION_ID_BYTES, 'group id'),
-    state: read.prefixed(4, MAX_BODY_BYTES, 'group state'),
-  }));
+  const read: ByteReader = reader(bytes, 'device link body');
+  const step = LINK_STEPS[read.u8('step') - 1];
+  let body: DeviceLinkBody;
+  switch (step) {
+    case 'offer':
+      body = { step, proof: read.fixed(LINK_PROOF_BYTES, 'proof'), card: read.prefixed(4, MAX_CARD_BYTES, 'card') };
+      break;
+    case 'request': {
+      const proof = read.fixed(LINK_PROOF_BYTES, 'proof');
+      const certificateRequest = read.prefixed(2, 4096, 'certificate request');
+      const mailboxIds = Array.from({ length: read.count(1, 1, MAX_INBOX_RELAYS, 'mailbox ids') }, () => read.fixed(32, 'mailbox id'));
+      body = { step, proof, certificateRequest, mailboxIds };
+      break;
+    }
+    case 'complete': {
+      const card = read.prefixed(4, MAX_CARD_BYTES, 'card');
+      const contacts = Array.from({ length: read.count(2, 0, MAX_LINKED_CONTACTS, 'contacts') }, () => read.prefixed(4, MAX_CARD_BYTES, 'contact card'));
+      const groups = Array.from({ length: read.count(2, 0, MAX_LINKED_GROUPS, 'groups') }, () => ({
+        groupId: read.fixed(CONVERSATION_ID_BYTES, 'group id'),
+        state: read.prefixed(4, MAX_BODY_BYTES, 'group state'),
+      }));
+      body = { step, card, contacts, groups };
+      break;
+    }
+    default:
+      read.fail('unknown link step');
+  }
   read.end();
-  return { accountSecret, card, contacts, groups };
+  return body;
 }

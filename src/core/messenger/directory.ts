@@ -1,6 +1,7 @@
 // Who is who: the verified cards of this account and its contacts, and what follows from
 // them — which device key signs for a sender, which devices a message is sealed to, and
 // which mailboxes on which relays reach them.
+import { AegeesError } from '../../common/errors.js';
 import { bytesEqual } from '../../common/protocol/codec.js';
 import { MessageType } from '../../common/protocol/constants.js';
 import type { HeaderBlock } from '../../common/protocol/envelope.js';
@@ -43,13 +44,19 @@ export class Directory {
 
   constructor(
     private readonly store: Store,
-    private readonly identity: () => Identity,
+    private readonly currentIdentity: () => Identity | undefined,
   ) {}
+
+  private identity(): Identity {
+    const identity = this.currentIdentity();
+    if (!identity) throw new AegeesError('NOT_FOUND', 'this profile has no account yet');
+    return identity;
+  }
 
   /** The newest verified card of an account we know (ourselves, contacts, fellow group members). */
   card(accountId: Uint8Array): VerifiedCard | undefined {
-    const me = this.identity();
-    if (bytesEqual(accountId, accountIdOf(me))) return me.card;
+    const me = this.currentIdentity();
+    if (me && bytesEqual(accountId, accountIdOf(me))) return me.card;
     const bytes = this.store.contacts.get(accountId)?.card ?? this.store.conversations.memberCard(accountId);
     if (!bytes) return undefined;
     const key = `${hex(accountId)}:${hex(bytes.subarray(-64))}`;
@@ -118,7 +125,7 @@ export class Directory {
   relayKey(url: string): Uint8Array | undefined {
     const listed = this.store.roster.get(url);
     if (listed) return listed.identityKey;
-    const lists = [this.identity().card, ...this.store.contacts.list().map((c) => c.card && this.card(c.accountId))];
+    const lists = [this.currentIdentity()?.card, ...this.store.contacts.list().map((c) => c.card && this.card(c.accountId))];
     for (const card of lists) {
       const relay = card?.deviceList.relays.find((r) => r.url === url);
       if (relay) return relay.relayKey;

@@ -31,7 +31,7 @@ export interface Identity {
 }
 
 export function accountIdOf(identity: Identity): Buffer {
-  return identity.card.deviceList.accountId as Buffer;
+  return Buffer.from(identity.card.deviceList.accountId);
 }
 
 /** Loads the identity if this profile has one; a store row without its keys is an error. */

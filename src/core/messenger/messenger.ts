@@ -7,21 +7,31 @@ import { join } from 'node:path';
 import { AegeesError, isAegeesError } from '../../common/errors.js';
 import {
   decodeChatBody,
+  decodeDeviceLinkBody,
   decodeGroupUpdateBody,
   decodeReceiptBody,
   encodeChatBody,
+  encodeDeviceLinkBody,
   encodeGroupUpdateBody,
   encodeReceiptBody,
   type ReceiptKind,
 } from '../../common/protocol/bodies.js';
 import { bytesEqual } from '../../common/protocol/codec.js';
 import { MessageType } from '../../common/protocol/constants.js';
-import type { AttachmentDescriptor } from '../../common/protocol/envelope.js';
+import { decodeDeviceCertificate, encodeDeviceCertificate } from '../../common/protocol/device-list.js';
+import type { AttachmentDescriptor, HeaderBlock } from '../../common/protocol/envelope.js';
 import { MAX_ATTACHMENT_RELAYS } from '../../common/protocol/limits.js';
-import { checkDeviceListUpdate } from '../crypto/device-list.js';
-import { openEnvelope, sealEnvelope, type OpenedMessage } from '../crypto/envelope.js';
-import { safetyNumber } from '../crypto/identity.js';
-import { randomBytes } from '../crypto/sodium.js';
+import {
+  checkDeviceListUpdate,
+  createCertificateRequest,
+  findDevice,
+  issueDeviceCertificate,
+  signDeviceList,
+} from '../crypto/device-list.js';
+import { openEnvelope, sealEnvelope, type OpenedMessage, type RecipientDevice } from '../crypto/envelope.js';
+import { exportDeviceSecrets, generateDevice, safetyNumber, type DeviceKeys } from '../crypto/identity.js';
+import { mailboxIdFor } from '../crypto/mailbox.js';
+import { constantTimeEqual, randomBytes, wipe } from '../crypto/sodium.js';
 import { planDeposits } from '../delivery/relay-picker.js';
 import { openSecretStore, type OpenSecretStoreOptions } from '../keychain/open.js';
 import type { SecretStore } from '../keychain/secret-store.js';
@@ -33,9 +43,10 @@ import type { NewAttachment, StoredMessage } from '../store/messages.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { downloadAttachment, readAttachment, sealAttachment, type SealedFile } from './attachment-files.js';
-import { cardFromInviteCode, inviteCodeOf, openCard, type VerifiedCard } from './cards.js';
+import { cardFromInviteCode, inviteCodeOf, openCard, signCard, type VerifiedCard } from './cards.js';
+import { decodeLinkCode, encodeLinkCode, linkConversationId, linkProof, type LinkCode } from './device-link.js';
 import { Directory, directConversationId, hex } from './directory.js';
-import { accountIdOf, createIdentity, loadIdentity, type Identity } from './identity.js';
+import { DEVICE_SECRET, accountIdOf, createIdentity, loadIdentity, saveOwnCard, type Identity } from './identity.js';
 import { OutboxWorker } from './outbox-worker.js';
 import { RelayPool, type RelayState } from './relay-pool.js';
 
@@ -83,6 +94,40 @@ export interface ConversationView extends ConversationRecord {
   readonly lastMessage: StoredMessage | undefined;
 }
 
+export interface DeviceView {
+  readonly deviceId: Buffer;
+  readonly label: string;
+  readonly current: boolean;
+  readonly linkedAt: number;
+}
+
+/** The new device's side of a link in progress. */
+interface Linking {
+  readonly device: DeviceKeys;
+  readonly secret: Buffer;
+  readonly code: string;
+  readonly label: string;
+  offeredCard?: VerifiedCard;
+}
+
+/** The existing device's side: waiting for the new device's certificate request. */
+interface PendingApproval {
+  readonly code: LinkCode & { deviceId: Buffer };
+  readonly resolve: (device: DeviceView) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+interface RawEnvelope {
+  readonly type: MessageType;
+  readonly conversationId: Uint8Array;
+  readonly body: Uint8Array;
+  readonly devices: readonly RecipientDevice[];
+  readonly deposits: ReadonlyArray<{ relayUrl: string; mailboxIds: readonly Uint8Array[] }>;
+  /** Sender other than this profile's identity: a device being linked speaks for the account it joins. */
+  readonly sender?: { accountId: Uint8Array; device: DeviceKeys };
+}
+
 export interface Settings {
   readonly redundancy: number;
   readonly theme: 'system' | 'light' | 'dark';
@@ -99,6 +144,7 @@ type Events = {
   contactsChanged: [];
   relaysChanged: [RelayView[]];
   profileChanged: [];
+  devicesChanged: [];
 };
 
 export class Messenger extends EventEmitter<Events> {
@@ -110,6 +156,10 @@ export class Messenger extends EventEmitter<Events> {
   private readonly random: () => number;
   private receiving: Promise<void> = Promise.resolve();
   private started = false;
+  private linking: Linking | undefined;
+  private readonly approvals = new Map<string, PendingApproval>();
+  /** Identity keys of relays only a link in progress uses (the new device's waiting mailbox). */
+  private readonly linkRelayKeys = new Map<string, Uint8Array>();
 
   private constructor(
     readonly profileDir: string,
@@ -122,10 +172,10 @@ export class Messenger extends EventEmitter<Events> {
     this.identityValue = identity;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.directory = new Directory(store, () => this.identity);
+    this.directory = new Directory(store, () => this.identityValue);
     this.pool = new RelayPool({
       transport: options.transport ?? {},
-      mailboxRootSecret: () => this.identity.device.mailboxRootSecret,
+      mailboxRootSecret: () => (this.identityValue?.device ?? this.linking?.device ?? this.identity.device).mailboxRootSecret,
       onEnvelope: (url, envelope, session) => this.enqueueReceive(url, envelope, session),
       healthIntervalMs: options.healthIntervalMs ?? 30_000,
       random: this.random,
@@ -135,7 +185,7 @@ export class Messenger extends EventEmitter<Events> {
       store,
       pool: this.pool,
       profileDir,
-      relayKey: (url) => this.directory.relayKey(url),
+      relayKey: (url) => this.directory.relayKey(url) ?? this.linkRelayKeys.get(url),
       now: this.now,
       random: this.random,
       onStored: (seq) => this.emitMessage('messageUpdated', seq),
@@ -167,6 +217,12 @@ export class Messenger extends EventEmitter<Events> {
 
   async close(): Promise<void> {
     this.started = false;
+    for (const approval of this.approvals.values()) {
+      clearTimeout(approval.timer);
+      approval.reject(new AegeesError('INVALID_ARGUMENT', 'the app closed before the new device answered'));
+    }
+    this.approvals.clear();
+    this.linking?.device.dispose();
     await this.worker.stop();
     await this.pool.close();
     await this.receiving;
@@ -247,7 +303,16 @@ export class Messenger extends EventEmitter<Events> {
   }
 
   private watchRoster(): void {
-    for (const relay of this.store.roster.list()) this.pool.watch(relay.url, relay.identityKey, relay.inbox && this.hasAccount);
+    for (const relay of this.store.roster.list()) {
+      const listening = this.hasAccount ? relay.inbox : this.linking !== undefined && relay.url === this.linkRelay()?.url;
+      this.pool.watch(relay.url, relay.identityKey, listening);
+    }
+  }
+
+  /** The relay a new device waits on while it is being linked: an inbox relay if any, else the first. */
+  private linkRelay() {
+    const roster = this.store.roster.list();
+    return roster.find((relay) => relay.inbox) ?? roster[0];
   }
 
   // ── Account and contacts ────────────────────────────────────────────────────────────
@@ -468,6 +533,267 @@ export class Messenger extends EventEmitter<Events> {
     return { path: join(this.profileDir, attachment.localPath), key: attachment.key, name: attachment.name, mime: attachment.mime };
   }
 
+  // ── Devices ─────────────────────────────────────────────────────────────────────────
+
+  devices(): DeviceView[] {
+    const identity = this.identity;
+    return identity.card.deviceList.devices.map((device) => ({
+      deviceId: device.deviceId,
+      label: device.certificate.label,
+      current: device.deviceId.equals(identity.device.deviceId),
+      linkedAt: device.certificate.createdAt,
+    }));
+  }
+
+  /** On a profile without an account: generates this device's keys and the code to enter on an existing device. */
+  async beginDeviceLink(deviceName: string): Promise<string> {
+    if (this.identityValue) throw new AegeesError('INVALID_ARGUMENT', 'this profile already has an account');
+    const relay = this.linkRelay();
+    if (!relay) throw new AegeesError('NOT_FOUND', 'add a relay before linking this device');
+    this.linking?.device.dispose();
+    const device = generateDevice();
+    const secret = exportDeviceSecrets(device);
+    try {
+      await this.secrets.set(DEVICE_SECRET, secret);
+    } finally {
+      wipe(secret);
+    }
+    const linkSecret = randomBytes(32);
+    const code = encodeLinkCode({
+      signingKey: device.signing.publicKey,
+      encryptionKey: device.encryption.publicKey,
+      secret: linkSecret,
+      relayUrl: relay.url,
+      relayKey: relay.identityKey,
+      mailboxId: mailboxIdFor(device.mailboxRootSecret, relay.identityKey),
+      label: deviceName,
+    });
+    this.linking = { device, secret: linkSecret, code, label: deviceName };
+    if (this.started) this.watchRoster();
+    this.emit('profileChanged');
+    return code;
+  }
+
+  /** The code this new device shows while it waits to be linked. */
+  linkingCode(): string | undefined {
+    return this.linking?.code;
+  }
+
+  /**
+   * On the device that holds the account key: links the device that shows `code`. Resolves
+   * once the new device answered and was certified (or rejects after `timeoutMs`).
+   */
+  approveDeviceLink(codeText: string, timeoutMs = 120_000): Promise<DeviceView> {
+    const identity = this.identity;
+    if (!identity.account) throw new AegeesError('INVALID_ARGUMENT', 'devices are linked on the device that created the account');
+    const code = decodeLinkCode(codeText);
+    if (findDevice(identity.card.deviceList, code.deviceId)) throw new AegeesError('INVALID_ARGUMENT', 'that device is already linked');
+    this.linkRelayKeys.set(code.relayUrl, code.relayKey);
+    const done = new Promise<DeviceView>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.approvals.delete(hex(code.deviceId));
+        reject(new AegeesError('RELAY_UNAVAILABLE', 'the new device did not answer in time; show a new code and try again'));
+      }, timeoutMs);
+      timer.unref();
+      this.approvals.set(hex(code.deviceId), { code, resolve, reject, timer });
+    });
+    this.store.transaction(() => {
+      this.enqueueRaw({
+        type: MessageType.DeviceLink,
+        conversationId: linkConversationId(code.deviceId),
+        body: encodeDeviceLinkBody({ step: 'offer', proof: linkProof(code.secret, 'offer', [identity.card.bytes]), card: identity.card.bytes }),
+        devices: [{ deviceId: code.deviceId, encryptionKey: code.encryptionKey }],
+        deposits: [{ relayUrl: code.relayUrl, mailboxIds: [code.mailboxId] }],
+      });
+    });
+    this.worker.kick();
+    return done;
+  }
+
+  /** Removes a device from the account's device list and tells every contact; it receives nothing sent afterwards. */
+  async revokeDevice(deviceId: Uint8Array): Promise<void> {
+    const identity = this.identity;
+    if (!identity.account) throw new AegeesError('INVALID_ARGUMENT', 'devices are revoked on the device that created the account');
+    if (bytesEqual(deviceId, identity.device.deviceId)) throw new AegeesError('INVALID_ARGUMENT', 'this device cannot revoke itself');
+    const list = identity.card.deviceList;
+    if (!findDevice(list, deviceId)) throw new AegeesError('NOT_FOUND', 'no such device');
+    this.store.transaction(() => {
+      this.publishDeviceList(list.devices.filter((device) => !bytesEqual(device.deviceId, deviceId)));
+    });
+    this.worker.kick();
+    this.emit('devicesChanged');
+  }
+
+  /** Signs a new version of our device list and card, stores it, and sends it to every contact and our devices. */
+  private publishDeviceList(devices: ReadonlyArray<{ certificate: VerifiedCard['deviceList']['devices'][number]['certificate']; mailboxIds: readonly Uint8Array[] }>): void {
+    const identity = this.identity;
+    const account = identity.account!;
+    const list = identity.card.deviceList;
+    const { bytes } = signDeviceList(account, { version: list.version + 1, issuedAt: this.now(), devices, relays: list.relays });
+    const card = openCard(signCard(account, identity.card.displayName, bytes), account.accountId);
+    this.identityValue = saveOwnCard(this.store, identity, card);
+    // One envelope per contact: a shared one would show each contact the others' devices.
+    const contacts = this.store.contacts.list().filter((contact) => contact.state === 'accepted');
+    const targets = contacts.length > 0 ? contacts.map((contact) => [Buffer.from(contact.accountId)]) : [[]];
+    for (const accounts of targets) {
+      this.enqueue({ type: MessageType.DeviceListUpdate, conversationId: linkConversationId(this.accountId), body: card.bytes, accounts });
+    }
+  }
+
+  /** Existing device: the new device's certificate request. */
+  private applyLinkRequest(message: OpenedMessage): void {
+    const approval = this.approvals.get(hex(message.senderDevice));
+    const body = decodeDeviceLinkBody(message.body);
+    if (!approval || body.step !== 'request' || !bytesEqual(message.senderAccount, this.accountId)) {
+      this.warn('ignoring a device-link message that answers no link in progress');
+      return;
+    }
+    const { code } = approval;
+    if (!constantTimeEqual(linkProof(code.secret, 'request', [body.certificateRequest, ...body.mailboxIds]), body.proof)) {
+      throw new AegeesError('BAD_SIGNATURE', 'the device-link request does not prove knowledge of the link code');
+    }
+    const { signature: _unsigned, ...request } = decodeDeviceCertificate(body.certificateRequest);
+    if (!bytesEqual(request.signingKey, code.signingKey) || !bytesEqual(request.encryptionKey, code.encryptionKey)) {
+      throw new AegeesError('BAD_SIGNATURE', 'the device-link request names other keys than the link code');
+    }
+    const identity = this.identity;
+    const list = identity.card.deviceList;
+    if (body.mailboxIds.length !== list.relays.length) throw new AegeesError('MALFORMED', 'the device-link request has a mailbox id per relay missing');
+    const certificate = issueDeviceCertificate(identity.account!, request);
+    this.publishDeviceList([...list.devices, { certificate, mailboxIds: body.mailboxIds }]);
+    const groups = this.store.conversations
+      .list()
+      .filter((conversation) => conversation.kind === 'group' && conversation.memberAccountIds.some((id) => id.equals(this.accountId)))
+      .map((group) => ({
+        groupId: group.id,
+        state: encodeGroupUpdateBody({
+          version: group.groupVersion,
+          title: group.title,
+          members: this.store.conversations.groupMembers(group.id).map(withCard).map(({ accountId, card }) => ({ accountId, card })),
+        }),
+      }));
+    this.enqueueRaw({
+      type: MessageType.DeviceLink,
+      conversationId: linkConversationId(code.deviceId),
+      body: encodeDeviceLinkBody({
+        step: 'complete',
+        card: this.identity.card.bytes,
+        contacts: this.store.contacts.list().flatMap((contact) => (contact.state === 'accepted' && contact.card ? [contact.card] : [])),
+        groups,
+      }),
+      devices: [{ deviceId: code.deviceId, encryptionKey: code.encryptionKey }],
+      deposits: [{ relayUrl: code.relayUrl, mailboxIds: [code.mailboxId] }],
+    });
+    clearTimeout(approval.timer);
+    this.approvals.delete(hex(code.deviceId));
+    const device = this.devices().find((d) => d.deviceId.equals(code.deviceId))!;
+    queueMicrotask(() => {
+      approval.resolve(device);
+      this.emit('devicesChanged');
+    });
+  }
+
+  /** New device: the only messages it can read before it is linked are the link's own. */
+  private async receiveWhileLinking(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession): Promise<void> {
+    const linking = this.linking!;
+    let message: OpenedMessage;
+    try {
+      message = openEnvelope(pushed.envelope, linking.device, (header) => this.linkPeerKey(header));
+    } catch (error) {
+      this.warn(`rejected envelope ${hex(pushed.msgId)} from ${relayUrl} while linking`, error);
+      session.ack([pushed.msgId]);
+      return;
+    }
+    const body = message.type === MessageType.DeviceLink ? decodeDeviceLinkBody(message.body) : undefined;
+    if (body?.step === 'offer') this.answerLinkOffer(message, body.card, body.proof);
+    else if (body?.step === 'complete' && linking.offeredCard) this.completeLink(message, body);
+    else this.warn(`ignoring a message of type ${message.type} while linking`);
+    this.worker.kick();
+    session.ack([pushed.msgId]);
+  }
+
+  private linkPeerKey(header: HeaderBlock): Uint8Array | undefined {
+    if (header.type !== MessageType.DeviceLink) return undefined;
+    const body = decodeDeviceLinkBody(header.body);
+    const card = body.step === 'offer' ? openCard(body.card, header.senderAccount) : this.linking?.offeredCard;
+    return card && findDevice(card.deviceList, header.senderDevice)?.certificate.signingKey;
+  }
+
+  private answerLinkOffer(message: OpenedMessage, cardBytes: Uint8Array, proof: Uint8Array): void {
+    const linking = this.linking!;
+    if (!constantTimeEqual(linkProof(linking.secret, 'offer', [cardBytes]), proof)) {
+      this.warn('ignoring a device-link offer that does not prove knowledge of our link code');
+      return;
+    }
+    const card = openCard(cardBytes, message.senderAccount);
+    linking.offeredCard = card;
+    const accountId = card.deviceList.accountId;
+    for (const relay of card.deviceList.relays) {
+      this.store.roster.add({ url: relay.url, identityKey: relay.relayKey, source: 'embedded', inbox: false, addedAt: this.now() });
+    }
+    const request = createCertificateRequest(linking.device, accountId, { createdAt: this.now(), label: linking.label });
+    const certificateRequest = encodeDeviceCertificate({ ...request, signature: new Uint8Array(64) });
+    const mailboxIds = card.deviceList.relays.map((relay) => mailboxIdFor(linking.device.mailboxRootSecret, relay.relayKey));
+    const devices = card.deviceList.devices;
+    this.store.transaction(() => {
+      this.enqueueRaw({
+        type: MessageType.DeviceLink,
+        conversationId: linkConversationId(linking.device.deviceId),
+        body: encodeDeviceLinkBody({ step: 'request', proof: linkProof(linking.secret, 'request', [certificateRequest, ...mailboxIds]), certificateRequest, mailboxIds }),
+        devices: devices.map((device) => ({ deviceId: device.deviceId, encryptionKey: device.certificate.encryptionKey })),
+        deposits: card.deviceList.relays.map((relay, index) => ({ relayUrl: relay.url, mailboxIds: devices.map((device) => device.mailboxIds[index]!) })),
+        sender: { accountId, device: linking.device },
+      });
+    });
+  }
+
+  private completeLink(message: OpenedMessage, body: Extract<ReturnType<typeof decodeDeviceLinkBody>, { step: 'complete' }>): void {
+    const linking = this.linking!;
+    const offered = linking.offeredCard!;
+    const accountId = Buffer.from(offered.deviceList.accountId);
+    const card = openCard(body.card, accountId);
+    if (!findDevice(offered.deviceList, message.senderDevice) || !findDevice(card.deviceList, linking.device.deviceId)) {
+      this.warn('ignoring a device-link completion that does not include this device');
+      return;
+    }
+    const now = this.now();
+    this.store.transaction(() => {
+      this.store.identity.put({
+        accountId,
+        deviceId: linking.device.deviceId,
+        displayName: card.displayName,
+        deviceList: card.deviceListBytes,
+        deviceListVersion: card.deviceList.version,
+        card: card.bytes,
+        createdAt: now,
+      });
+      this.identityValue = { account: undefined, device: linking.device, card };
+      for (const relay of card.deviceList.relays) {
+        this.store.roster.add({ url: relay.url, identityKey: relay.relayKey, source: 'embedded', inbox: true, addedAt: now });
+        this.store.roster.setInbox(relay.url, true);
+      }
+      for (const contactCard of body.contacts) {
+        const contact = openCard(contactCard);
+        this.saveContact(contact, 'accepted', this.store.contacts.get(contact.deviceList.accountId));
+      }
+      for (const group of body.groups) {
+        const state = decodeGroupUpdateBody(group.state);
+        const members = state.members.map((m) => ({ accountId: Buffer.from(m.accountId), card: Buffer.from(openCard(m.card, m.accountId).bytes), role: 'member' as const }));
+        if (!this.store.conversations.get(group.groupId)) {
+          this.store.conversations.create({ kind: 'group', id: group.groupId, title: state.title, members: [], createdAt: now });
+        }
+        this.store.conversations.setGroupState(group.groupId, { title: state.title, version: state.version, members }, now);
+      }
+    });
+    this.linking = undefined;
+    this.directory.forget();
+    if (this.started) this.watchRoster();
+    queueMicrotask(() => {
+      this.emit('profileChanged');
+      this.emit('contactsChanged');
+    });
+  }
+
   // ── Groups ──────────────────────────────────────────────────────────────────────────
 
   /** Creates a group of accepted contacts; every member device gets the signed group state. */
@@ -642,42 +968,70 @@ export class Messenger extends EventEmitter<Events> {
       ciphertextHash: sealed.ciphertextHash,
     }));
     const sentAt = this.now();
-    const envelope = sealEnvelope(
-      { accountId: accountIdOf(identity), device: identity.device },
-      { type: input.type, conversationId: input.conversationId, sentAt, body: input.body, attachments, recipients: recipients.devices },
-    );
-    let seq = 0;
-    if (input.chatText !== undefined) {
-      seq = this.store.messages.insertOutgoing({
-        id: envelope.msgId,
+    const chatText = input.chatText;
+    const record =
+      chatText === undefined
+        ? undefined
+        : (msgId: Buffer) =>
+            this.store.messages.insertOutgoing({
+              id: msgId,
+              conversationId: input.conversationId,
+              senderAccountId: accountIdOf(identity),
+              senderDeviceId: identity.device.deviceId,
+              sentAt,
+              receivedAt: sentAt,
+              body: chatText,
+              attachments: attachments.map((descriptor, index) => ({
+                ...descriptor,
+                relayUrls: descriptor.relays,
+                localPath: input.files![index]!.sealed.localPath,
+                state: 'ready' as const,
+              })),
+              recipients: recipients.pairs.filter((pair) => !pair.accountId.equals(accountIdOf(identity))),
+            });
+    const { seq } = this.enqueueRaw(
+      {
+        type: input.type,
         conversationId: input.conversationId,
-        senderAccountId: accountIdOf(identity),
-        senderDeviceId: identity.device.deviceId,
-        sentAt,
-        receivedAt: sentAt,
-        body: input.chatText,
-        attachments: attachments.map((descriptor, index) => ({
-          ...descriptor,
-          relayUrls: descriptor.relays,
-          localPath: input.files![index]!.sealed.localPath,
-          state: 'ready',
-        })),
-        recipients: recipients.pairs.filter((pair) => !pair.accountId.equals(accountIdOf(identity))),
-      });
-    }
-    // Our own copy is known: the other devices' copies must not come back as new.
+        body: input.body,
+        devices: recipients.devices,
+        deposits: plans.map((plan) => ({ relayUrl: plan.relay.url, mailboxIds: plan.mailboxIds.map((id) => Buffer.from(id, 'hex')) })),
+      },
+      { sentAt, attachments, ...(record ? { record } : {}) },
+    );
+    return seq;
+  }
+
+  /** Seals one envelope for explicit devices and queues its deposits, inside the caller's transaction. */
+  private enqueueRaw(
+    input: RawEnvelope,
+    extra: { sentAt?: number; attachments?: AttachmentDescriptor[]; record?: (msgId: Buffer) => number } = {},
+  ): { msgId: Buffer; seq: number } {
+    const sender = input.sender ?? { accountId: this.accountId, device: this.identity.device };
+    const sentAt = extra.sentAt ?? this.now();
+    const attachments = extra.attachments ?? [];
+    const envelope = sealEnvelope(sender, {
+      type: input.type,
+      conversationId: input.conversationId,
+      sentAt,
+      body: input.body,
+      attachments,
+      recipients: input.devices,
+    });
+    // Our own copy is known: copies our other devices receive must not come back as new.
     this.store.seen.checkAndInsert(envelope.msgId, sentAt);
-    if (plans.length > 0) {
+    const seq = extra.record?.(envelope.msgId) ?? 0;
+    if (input.deposits.length > 0) {
       this.store.outbox.enqueue({
         msgId: envelope.msgId,
         envelope: envelope.bytes,
         messageSeq: seq || null,
         blobIds: attachments.map((attachment) => attachment.blobId),
-        deposits: plans.map((plan) => ({ relayUrl: plan.relay.url, mailboxIds: plan.mailboxIds.map((id) => Buffer.from(id, 'hex')) })),
+        deposits: input.deposits,
         createdAt: sentAt,
       });
     }
-    return seq;
+    return { msgId: envelope.msgId, seq };
   }
 
   private queueReceipt(kind: ReceiptKind, conversationId: Uint8Array, senderAccount: Uint8Array, msgIds: Uint8Array[]): void {
@@ -701,13 +1055,17 @@ export class Messenger extends EventEmitter<Events> {
   }
 
   private async receive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession): Promise<void> {
+    if (!this.identityValue) {
+      if (this.linking) await this.receiveWhileLinking(relayUrl, pushed, session);
+      return;
+    }
     if (this.store.seen.has(pushed.msgId)) {
       session.ack([pushed.msgId]);
       return;
     }
     let opened: OpenedMessage;
     try {
-      opened = openEnvelope(pushed.envelope, this.identity.device, (header) => this.directory.senderKey(header));
+      opened = openEnvelope(pushed.envelope, this.identity.device, (header) => this.directory.senderKey(header) ?? this.approvalKey(header));
       if (!bytesEqual(opened.msgId, pushed.msgId)) throw new AegeesError('MALFORMED', 'the relay pushed an envelope under another message id');
     } catch (error) {
       // A copy that does not verify is garbage from this relay (tampered, or not for us):
@@ -722,7 +1080,15 @@ export class Messenger extends EventEmitter<Events> {
       return;
     }
     const handled = await this.apply(opened, relayUrl);
+    // Applying may have queued envelopes of its own (receipts, a link completion).
+    this.worker.kick();
     if (handled) session.ack([pushed.msgId]);
+  }
+
+  /** The signing key of a device that is answering our link offer (it is not in our device list yet). */
+  private approvalKey(header: HeaderBlock): Uint8Array | undefined {
+    if (header.type !== MessageType.DeviceLink || !bytesEqual(header.senderAccount, this.accountId)) return undefined;
+    return this.approvals.get(hex(header.senderDevice))?.code.signingKey;
   }
 
   /** Applies a verified message; false leaves it on the relay to try again later. */
@@ -739,6 +1105,8 @@ export class Messenger extends EventEmitter<Events> {
         return this.applyOnce(message, () => this.applyContactCard(message));
       case MessageType.GroupUpdate:
         return this.applyOnce(message, () => this.applyGroupUpdate(message));
+      case MessageType.DeviceLink:
+        return this.applyOnce(message, () => this.applyLinkRequest(message));
       default:
         this.warn(`ignoring a message of type ${message.type} this version does not handle`);
         return this.applyOnce(message, () => undefined);
@@ -790,11 +1158,10 @@ export class Messenger extends EventEmitter<Events> {
         receivedAt: this.now(),
         body: text,
         attachments,
-      });
+      }, { fromOwnDevice: fromMe });
       if (stored.stored && !fromMe) this.queueReceipt('delivered', conversation.id, message.senderAccount, [message.msgId]);
       return stored;
     });
-    this.worker.kick();
     if (result.stored) {
       this.emitMessage('messageAdded', result.seq);
       this.emit('conversationUpdated', this.conversationView(conversation.id));
@@ -839,7 +1206,10 @@ export class Messenger extends EventEmitter<Events> {
   private applyContactCard(message: OpenedMessage): void {
     const sender = Buffer.from(message.senderAccount);
     const card = openCard(message.body, sender);
-    if (sender.equals(this.accountId)) return;
+    if (sender.equals(this.accountId)) {
+      this.applyOwnCard(card);
+      return;
+    }
     const existing = this.store.contacts.get(sender);
     let state: ContactState = existing?.state ?? 'request-received';
     if (message.type === MessageType.ContactAccept && existing?.state === 'request-sent') state = 'accepted';
@@ -853,6 +1223,15 @@ export class Messenger extends EventEmitter<Events> {
       return;
     }
     queueMicrotask(() => this.emit('contactsChanged'));
+  }
+
+  /** Another of our devices linked or revoked a device: take the newer list; notice if it revoked us. */
+  private applyOwnCard(card: VerifiedCard): void {
+    const identity = this.identity;
+    if (checkDeviceListUpdate(identity.card.deviceList, card.deviceList) === 'same') return;
+    this.identityValue = saveOwnCard(this.store, identity, card);
+    if (!findDevice(card.deviceList, identity.device.deviceId)) this.warn('this device was revoked from the account');
+    queueMicrotask(() => this.emit('devicesChanged'));
   }
 
   // ── Views ───────────────────────────────────────────────────────────────────────────

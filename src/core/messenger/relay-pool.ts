@@ -195,7 +195,8 @@ export class RelayPool extends EventEmitter<{ changed: [RelayState[]] }> {
   }
 
   private emitChanged(): void {
-    this.emit('changed', this.states());
+    // Connections still settling after close() must not report into a closed profile.
+    if (!this.closed) this.emit('changed', this.states());
   }
 }
 

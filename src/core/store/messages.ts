@@ -196,13 +196,14 @@ export class MessageRepository {
   /**
    * Stores a received message unless its id was seen before (copies arrive from several
    * relays). The commit is durable when this returns, so only then may the relay copies
-   * be acknowledged.
+   * be acknowledged. A message another of our devices sent is stored as outgoing and
+   * already on a relay.
    */
-  receive(message: NewMessage): ReceiveResult {
+  receive(message: NewMessage, options: { readonly fromOwnDevice?: boolean } = {}): ReceiveResult {
     return this.db.transaction((): ReceiveResult => {
       if (!this.seen.checkAndInsert(message.id, message.receivedAt)) return { stored: false };
       if (this.byId.get(message.id)) return { stored: false };
-      return { stored: true, seq: this.insert(message, false) };
+      return { stored: true, seq: this.insert(message, options.fromOwnDevice ?? false, 'stored') };
     }).immediate();
   }
 
@@ -262,13 +263,13 @@ export class MessageRepository {
     return this.updateRecipient.run(state, at, seq, accountId, deviceId).changes === 1;
   }
 
-  private insert(message: NewMessage, outgoing: boolean): number {
+  private insert(message: NewMessage, outgoing: boolean, outgoingState: 'queued' | 'stored' = 'queued'): number {
     const seq = Number(
       this.insertMessage.run({
         ...message,
         replyTo: message.replyTo ?? null,
         outgoing: Number(outgoing),
-        state: outgoing ? 'queued' : 'received',
+        state: outgoing ? outgoingState : 'received',
       }).lastInsertRowid,
     );
     (message.attachments ?? []).forEach((attachment, position) => {

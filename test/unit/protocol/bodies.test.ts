@@ -29,12 +29,21 @@ const codecs = [
   ['group update', group, encodeGroupUpdateBody, decodeGroupUpdateBody],
   [
     'device link',
-    fc.record({
-      accountSecret: fc.uint8Array({ minLength: 1, maxLength: 64 }),
-      card: fc.uint8Array({ maxLength: 300 }),
-      contacts: fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 5 }),
-      groups: fc.array(fc.record({ groupId: bytes(32), state: fc.uint8Array({ maxLength: 100 }) }), { maxLength: 3 }),
-    }),
+    fc.oneof(
+      fc.record({ step: fc.constant('offer' as const), proof: bytes(32), card: fc.uint8Array({ maxLength: 300 }) }),
+      fc.record({
+        step: fc.constant('request' as const),
+        proof: bytes(32),
+        certificateRequest: fc.uint8Array({ maxLength: 300 }),
+        mailboxIds: fc.array(bytes(32), { minLength: 1, maxLength: 8 }),
+      }),
+      fc.record({
+        step: fc.constant('complete' as const),
+        card: fc.uint8Array({ maxLength: 300 }),
+        contacts: fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 5 }),
+        groups: fc.array(fc.record({ groupId: bytes(32), state: fc.uint8Array({ maxLength: 100 }) }), { maxLength: 3 }),
+      }),
+    ),
     encodeDeviceLinkBody,
     decodeDeviceLinkBody,
   ],
