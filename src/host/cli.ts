@@ -16,6 +16,10 @@ const USAGE = `usage: npm run cli -- --profile DIR [--json] <command> [arguments
   relays pick CONTACT|GROUP URL|auto           relay for sending in that conversation
   send CONTACT|GROUP TEXT [--attach FILE]... [--relay URL]
   history CONTACT|GROUP [--limit N] | search QUERY | conversations
+  group create TITLE CONTACT... | group add GROUP CONTACT | group remove GROUP CONTACT
+  devices | revoke DEVICE                      this account's devices (id prefix to revoke)
+  link-device --name DEVICE_NAME               new device: print a code, wait until linked
+  approve-link CODE                            existing device: link the device showing CODE
   sync [--seconds N]                           fetch what the relays hold, then exit
   watch                                        print incoming messages until interrupted
 
@@ -211,6 +215,54 @@ async function run(parsed: Parsed): Promise<void> {
         const sent = await flush(messenger, seconds);
         const view = messenger.message(message.id);
         print(json, view, () => (sent ? describeMessage(view, names(messenger)) : `${describeMessage(view, names(messenger))}\n(queued: no relay took it yet; it is sent the next time the app runs)`));
+        return;
+      }
+      case 'group': {
+        const [sub, target, ...rest] = need(args, 2, 'group command');
+        messenger.start();
+        let group: ConversationView;
+        if (sub === 'create') group = await messenger.createGroup(target!, rest.map((ref) => findContactId(messenger, ref)));
+        else if (sub === 'add') group = await messenger.addGroupMember(findConversation(messenger, target!).id, findContactId(messenger, need(rest, 1, 'contact')[0]!));
+        else if (sub === 'remove') group = await messenger.removeGroupMember(findConversation(messenger, target!).id, findContactId(messenger, need(rest, 1, 'contact')[0]!));
+        else throw new UsageError(`unknown group command ${sub}\n\n${USAGE}`);
+        await flush(messenger, seconds);
+        print(json, group, () => `${group.title}: ${group.memberAccountIds.length} members`);
+        return;
+      }
+      case 'devices': {
+        const devices = messenger.devices();
+        print(json, devices, () => devices.map((d) => `${hex(d.deviceId)} ${d.label}${d.current ? ' (this device)' : ''} linked ${new Date(d.linkedAt).toISOString()}`).join('\n'));
+        return;
+      }
+      case 'revoke': {
+        const prefix = need(args, 1, 'device id')[0]!.toLowerCase();
+        const matches = messenger.devices().filter((d) => hex(d.deviceId).startsWith(prefix));
+        if (matches.length !== 1) throw new AegeesError('NOT_FOUND', `${matches.length ? 'more than one' : 'no'} device matches "${prefix}"`);
+        messenger.start();
+        await messenger.revokeDevice(matches[0]!.deviceId);
+        await flush(messenger, seconds);
+        print(json, { revoked: matches[0]!.deviceId }, () => `revoked ${matches[0]!.label}`);
+        return;
+      }
+      case 'link-device': {
+        if (typeof values.name !== 'string') throw new UsageError('link-device needs --name DEVICE_NAME');
+        messenger.start();
+        const code = await messenger.beginDeviceLink(values.name);
+        console.error('enter this code on a device of the account (approve-link), then wait:');
+        print(json, { code }, () => code);
+        await new Promise<void>((resolve) => {
+          if (messenger.hasAccount) resolve();
+          messenger.on('profileChanged', () => messenger.hasAccount && resolve());
+        });
+        const me = messenger.whoami();
+        print(json, me, () => `linked to ${me.displayName} (${hex(me.accountId)})`);
+        return;
+      }
+      case 'approve-link': {
+        messenger.start();
+        const device = await messenger.approveDeviceLink(need(args, 1, 'link code')[0]!);
+        await flush(messenger, seconds);
+        print(json, device, () => `linked ${device.label} (${hex(device.deviceId)})`);
         return;
       }
       case 'conversations': {
