@@ -2,7 +2,7 @@
 // and encrypts them; these codecs give each type's bytes their meaning. Every body starts
 // with a format byte so a later format can be told apart and refused clearly.
 import { AegeesError } from '../errors.js';
-import { ByteReader, ByteWriter, utf8Decode, utf8Encode } from './codec.js';
+import { ByteReader, ByteWriter, concatBytes, domainPrefix, utf8Decode, utf8Encode } from './codec.js';
 import { CONVERSATION_ID_BYTES, MSG_ID_BYTES, PUBLIC_KEY_BYTES } from './constants.js';
 import { MAX_BODY_BYTES } from './limits.js';
 
@@ -80,11 +80,11 @@ export interface ContactCard {
 }
 
 export function contactCardTranscript(card: Omit<ContactCard, 'signature'>): Uint8Array {
-  return new ByteWriter()
-    .prefixed(utf8Encode('aegees/v1/contact-card', 'domain'), 1, 255, 'domain')
+  const fields = new ByteWriter()
     .string(card.displayName, 2, MAX_DISPLAY_NAME_BYTES, 'display name')
     .prefixed(card.deviceList, 4, MAX_CARD_BYTES, 'device list')
     .finish();
+  return concatBytes([domainPrefix('aegees/v1/contact-card'), fields]);
 }
 
 export function encodeContactCard(card: ContactCard): Uint8Array {

@@ -2,7 +2,7 @@
 // messages to it (docs/PROTOCOL.md §9). Whoever holds the code can link: it is shown only
 // on the new device's screen and typed or scanned on the existing one.
 import { AegeesError } from '../../common/errors.js';
-import { ByteReader, ByteWriter } from '../../common/protocol/codec.js';
+import { ByteReader, ByteWriter, domainPrefix } from '../../common/protocol/codec.js';
 import { deviceIdOf } from '../crypto/identity.js';
 import { blake2b } from '../crypto/sodium.js';
 
@@ -55,10 +55,10 @@ export function decodeLinkCode(text: string): LinkCode & { deviceId: Buffer } {
 
 /** Keyed proof that the sender of a link step knows the code's secret. */
 export function linkProof(secret: Uint8Array, step: 'offer' | 'request', parts: readonly Uint8Array[]): Buffer {
-  return blake2b(32, [Buffer.from(`aegees/v1/device-link/${step}`), ...parts], secret);
+  return blake2b(32, [domainPrefix(`aegees/v1/device-link/${step}`), ...parts], secret);
 }
 
 /** The conversation id link messages carry: per new device, never a real conversation. */
 export function linkConversationId(deviceId: Uint8Array): Buffer {
-  return blake2b(32, [Buffer.from('aegees/v1/device-link/conversation'), deviceId]);
+  return blake2b(32, [domainPrefix('aegees/v1/device-link/conversation'), deviceId]);
 }

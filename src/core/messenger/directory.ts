@@ -2,7 +2,7 @@
 // them — which device key signs for a sender, which devices a message is sealed to, and
 // which mailboxes on which relays reach them.
 import { AegeesError } from '../../common/errors.js';
-import { bytesEqual } from '../../common/protocol/codec.js';
+import { bytesEqual, domainPrefix } from '../../common/protocol/codec.js';
 import { MessageType } from '../../common/protocol/constants.js';
 import type { HeaderBlock } from '../../common/protocol/envelope.js';
 import { findDevice } from '../crypto/device-list.js';
@@ -36,7 +36,7 @@ export function hex(bytes: Uint8Array): string {
 /** Both sides derive the same id for their direct conversation. */
 export function directConversationId(a: Uint8Array, b: Uint8Array): Buffer {
   const [first, second] = Buffer.compare(Buffer.from(a), Buffer.from(b)) <= 0 ? [a, b] : [b, a];
-  return blake2b(32, [Buffer.from('aegees/v1/direct-conversation'), first, second]);
+  return blake2b(32, [domainPrefix('aegees/v1/direct-conversation'), first, second]);
 }
 
 export class Directory {
