@@ -2,5 +2,5 @@
 import { build } from 'vite';
 
 export default async function globalSetup(): Promise<void> {
-  await build({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, logLevel: 'warn' });
+  await build({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, logLevel: 'error' });
 }

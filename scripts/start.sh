@@ -1,7 +1,30 @@
 #!/usr/bin/env bash
-# Starts Aegees Desktop. The desktop app is still being built (see docs/ARCHITECTURE.md);
-# until it lands this starts the parts that run today.
+# Starts Aegees Desktop. `npm start [-- --profile DIR …]` opens one profile; `npm run demo`
+# (this script with --demo) starts two profiles that already know each other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "Aegees Desktop: the desktop UI is not built yet. Starting a local storage relay on 127.0.0.1:8787."
-exec npx tsx src/relay/cli.ts --host 127.0.0.1 --port "${AEGEES_RELAY_PORT:-8787}" --data "${AEGEES_RELAY_DATA:-.aegees-dev/relay}"
+
+mode=app
+if [ "${1:-}" = "--demo" ]; then
+  mode=demo
+  shift
+fi
+
+# The Electron shell takes over here once it is built (dist/main) and an Electron runtime
+# was downloaded; until then, and wherever the download fails, the browser target runs.
+if [ "$mode" = app ] && [ -f node_modules/electron/path.txt ] && [ -f dist/main/index.js ]; then
+  electron="node_modules/electron/dist/$(cat node_modules/electron/path.txt)"
+  if [ -x "$electron" ]; then exec "$electron" dist/main/index.js "$@"; fi
+fi
+
+# Rebuild the UI bundle when it is missing or older than its sources.
+if [ ! -f dist/renderer/index.html ] || [ -n "$(find src/renderer src/common vite.config.ts package-lock.json -newer dist/renderer/index.html -print -quit)" ]; then
+  echo "Building the user interface (dist/renderer)…"
+  npx vite build --logLevel error
+fi
+
+if [ "$mode" = demo ]; then
+  # Throwaway profiles get a throwaway keychain: a private Secret Service for this run.
+  exec scripts/with-secret-service.sh node --import tsx src/host/demo.ts "$@"
+fi
+exec node --import tsx src/host/start.ts "$@"

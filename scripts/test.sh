@@ -12,7 +12,7 @@ echo "== tests"
 mkdir -p test-results
 status=0
 # Before vitest, so the suite still closes with the summary line below.
-echo "== e2e (browser target)"; npx playwright test || status=$?
+echo "== e2e (browser target)"; scripts/with-secret-service.sh npx playwright test || status=$?
 scripts/with-secret-service.sh npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@" || status=$?
 node scripts/print-test-summary.js test-results/vitest.json || status=1
 exit $status

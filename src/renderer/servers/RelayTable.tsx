@@ -56,7 +56,8 @@ function RelayRow({ relay }: { relay: RelayInfo }) {
         {STATUS_TEXT[relay.status]}
         {relay.lastError && <span className="muted small block">{relay.lastError}</span>}
       </td>
-      <td>{relay.latencyMs === null ? '—' : `${Math.round(relay.latencyMs)} ms`}</td>
+      {/* A relay that stopped answering has no current latency; its last one would mislead. */}
+      <td>{relay.latencyMs === null || relay.status === 'down' || relay.status === 'impostor' ? '—' : `${Math.round(relay.latencyMs)} ms`}</td>
       <td>
         <code className="key" title={relay.identityKey}>
           {relay.identityKey.slice(0, 16)}…

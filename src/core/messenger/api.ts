@@ -1,0 +1,334 @@
+// The API contract (src/common/api/contract.ts) on top of the messenger engine: handlers
+// for every method and an event source with contract payloads. Bytes become lowercase hex
+// ids here, and only here; the transports validate every result against the contract.
+import { EventEmitter } from 'node:events';
+import type {
+  AccountSummary,
+  ApiHandlers,
+  AttachmentInfo,
+  Contact,
+  Conversation,
+  EventName,
+  Message,
+  MessageStatus,
+  ProfileStatus,
+  RelayInfo,
+  SearchHit,
+} from '../../common/api/contract.js';
+import type { ApiEventSource } from '../../common/api/transport.js';
+import { AegeesError } from '../../common/errors.js';
+import { decodeDeviceList } from '../../common/protocol/device-list.js';
+import type { ContactRecord } from '../store/contacts.js';
+import type { AttachmentRecord, SearchHit as StoreSearchHit } from '../store/messages.js';
+import { hex } from './directory.js';
+import type { ConversationView, Messenger, MessageView, RelayView } from './messenger.js';
+
+/** What the process hosting the engine provides beyond the engine itself. */
+export interface ApiHostHooks {
+  /**
+   * Opens an https address in the system browser. Absent, openExternalLink refuses with
+   * a typed error (a host that has no safe way to do it, e.g. one serving a remote page).
+   */
+  readonly openExternal?: (url: string) => Promise<void>;
+}
+
+/** Names and counts a message needs that the message itself does not carry. */
+export interface MessageContext {
+  readonly myAccountId: Uint8Array;
+  readonly myName: string;
+  /** Display names by account id (hex). */
+  readonly names: ReadonlyMap<string, string>;
+  /** Accounts other than mine in the message's conversation: "delivered" and "read" mean all of them. */
+  readonly recipientAccounts: number;
+}
+
+/** Parses an id from the UI: lowercase or uppercase hex of whole bytes. */
+export function idBytes(id: string, what: string): Buffer {
+  if (id.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(id)) throw new AegeesError('INVALID_ARGUMENT', `${what} is not a hex id`);
+  return Buffer.from(id, 'hex');
+}
+
+export function outgoingState(view: MessageView, recipientAccounts: number): MessageStatus['state'] {
+  if (view.state === 'failed') return 'failed';
+  if (recipientAccounts > 0 && view.readBy.length >= recipientAccounts) return 'read';
+  if (recipientAccounts > 0 && view.deliveredTo.length >= recipientAccounts) return 'delivered';
+  if (view.storedOn.length > 0 || view.state === 'stored') return 'stored';
+  return 'queued';
+}
+
+export function toAttachment(record: AttachmentRecord): AttachmentInfo {
+  return {
+    id: String(record.id),
+    name: record.name,
+    mime: record.mime,
+    size: record.size,
+    state: record.state,
+    // The engine keeps no byte count for transfers in flight; only a finished one is known.
+    transferred: record.state === 'ready' ? record.size : 0,
+  };
+}
+
+export function toMessage(view: MessageView, context: MessageContext): Message {
+  const sender = hex(view.senderAccountId);
+  const fromMe = view.outgoing || Buffer.from(view.senderAccountId).equals(Buffer.from(context.myAccountId));
+  const timed = (entries: MessageView['deliveredTo']) => entries.map((entry) => ({ accountId: hex(entry.accountId), at: entry.at }));
+  return {
+    id: hex(view.id),
+    conversationId: hex(view.conversationId),
+    senderAccountId: sender,
+    senderName: fromMe ? context.myName : (context.names.get(sender) ?? shortId(sender)),
+    fromMe,
+    sentAt: view.sentAt,
+    receivedAt: view.receivedAt,
+    text: view.body,
+    attachments: view.attachments.map(toAttachment),
+    status: {
+      // A copy this device sent from another of my devices arrives as received, not outgoing.
+      state: view.outgoing ? outgoingState(view, context.recipientAccounts) : 'received',
+      storedOn: view.storedOn,
+      deliveredTo: timed(view.deliveredTo),
+      readBy: timed(view.readBy),
+      ...(view.error ? { error: view.error } : {}),
+    },
+  };
+}
+
+/** One line for the conversation list: the text, or what was attached when there is none. */
+export function previewOf(body: string, attachments: readonly { name: string }[]): string {
+  const text = body.replace(/\s+/g, ' ').trim();
+  if (text) return text.length > 140 ? `${text.slice(0, 139)}…` : text;
+  if (attachments.length === 1) return `File: ${attachments[0]!.name}`;
+  return attachments.length > 1 ? `${attachments.length} files` : '';
+}
+
+export function toConversation(view: ConversationView, myAccountId: Uint8Array): Conversation {
+  const last = view.lastMessage;
+  return {
+    id: hex(view.id),
+    kind: view.kind,
+    title: view.title,
+    memberAccountIds: view.memberAccountIds.map(hex),
+    unreadCount: view.unreadCount,
+    lastMessage: last
+      ? { preview: previewOf(last.body, last.attachments), sentAt: last.sentAt, fromMe: last.outgoing || last.senderAccountId.equals(Buffer.from(myAccountId)) }
+      : null,
+    lastActivityAt: view.lastActivityAt,
+    sendRelay: view.sendRelayUrl,
+  };
+}
+
+/** The device count comes from the signed device list the contact's card carried (verified when stored). */
+export function toContact(record: ContactRecord): Contact {
+  return {
+    accountId: hex(record.accountId),
+    displayName: record.displayName,
+    state: record.state,
+    verified: record.verified,
+    deviceCount: record.deviceList ? decodeDeviceList(record.deviceList).devices.length : 0,
+  };
+}
+
+export function toRelayInfo(view: RelayView): RelayInfo {
+  return {
+    url: view.url,
+    identityKey: hex(view.identityKey),
+    source: view.source,
+    status: view.status,
+    latencyMs: view.latencyMs,
+    keyVerified: view.keyVerified,
+    ...(view.lastError ? { lastError: view.lastError } : {}),
+  };
+}
+
+export function toSearchHit(hit: StoreSearchHit, conversationTitle: string): SearchHit {
+  return {
+    messageId: hex(hit.message.id),
+    conversationId: hex(hit.message.conversationId),
+    conversationTitle,
+    snippet: hit.snippet.text,
+    matches: hit.snippet.matches.map(([start, end]) => [start, end] as [number, number]),
+    sentAt: hit.message.sentAt,
+  };
+}
+
+export function profileStatus(messenger: Messenger): ProfileStatus {
+  return messenger.hasAccount ? { kind: 'ready', me: accountSummary(messenger) } : { kind: 'no-account' };
+}
+
+function accountSummary(messenger: Messenger): AccountSummary {
+  const me = messenger.whoami();
+  return { accountId: hex(me.accountId), displayName: me.displayName, deviceId: hex(me.deviceId), deviceName: me.deviceName };
+}
+
+function shortId(accountHex: string): string {
+  return accountHex.slice(0, 12);
+}
+
+/** Builds message contexts, looking up each conversation's member count once per call. */
+function messageContexts(messenger: Messenger): (conversationId: Uint8Array) => MessageContext {
+  const me = messenger.whoami();
+  const names = new Map(messenger.contacts().map((contact) => [hex(contact.accountId), contact.displayName]));
+  const counts = new Map<string, number>();
+  return (conversationId) => {
+    const key = hex(conversationId);
+    let recipientAccounts = counts.get(key);
+    if (recipientAccounts === undefined) {
+      const conversation = messenger.conversationView(conversationId);
+      recipientAccounts = conversation.memberAccountIds.filter((id) => !id.equals(me.accountId)).length;
+      counts.set(key, recipientAccounts);
+    }
+    return { myAccountId: me.accountId, myName: me.displayName, names, recipientAccounts };
+  };
+}
+
+function notYet(what: string): never {
+  throw new AegeesError('NOT_FOUND', `${what} is not available yet`);
+}
+
+const OK = { ok: true } as const;
+
+export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}): ApiHandlers {
+  const conversation = (view: ConversationView) => toConversation(view, messenger.accountId);
+  return {
+    getProfileStatus: async () => profileStatus(messenger),
+    createAccount: async ({ displayName }) => {
+      await messenger.createAccount(displayName);
+      return accountSummary(messenger);
+    },
+
+    getInvite: async () => ({ code: messenger.inviteCode() }),
+    addContact: async ({ code }) => toContact(await messenger.addContact(code)),
+    acceptContact: async ({ accountId }) => toContact(await messenger.acceptContact(idBytes(accountId, 'accountId'))),
+    listContacts: async () => messenger.contacts().map(toContact),
+    getSafetyNumber: async ({ accountId }) => {
+      const id = idBytes(accountId, 'accountId');
+      return { digits: messenger.safetyNumber(id), verified: messenger.contact(id).verified };
+    },
+    setContactVerified: async ({ accountId, verified }) => toContact(messenger.setContactVerified(idBytes(accountId, 'accountId'), verified)),
+
+    listConversations: async () => messenger.listConversations().map(conversation),
+    openDirectConversation: async ({ accountId }) => conversation(messenger.openDirectConversation(idBytes(accountId, 'accountId'))),
+    createGroup: async ({ title, memberAccountIds }) =>
+      conversation(await messenger.createGroup(title, memberAccountIds.map((id) => idBytes(id, 'memberAccountIds')))),
+    addGroupMember: async ({ conversationId, accountId }) =>
+      conversation(await messenger.addGroupMember(idBytes(conversationId, 'conversationId'), idBytes(accountId, 'accountId'))),
+    removeGroupMember: async ({ conversationId, accountId }) =>
+      conversation(await messenger.removeGroupMember(idBytes(conversationId, 'conversationId'), idBytes(accountId, 'accountId'))),
+    listMessages: async ({ conversationId, before, limit }) => {
+      const id = idBytes(conversationId, 'conversationId');
+      const page = messenger.history(id, { limit, ...(before ? { beforeId: idBytes(before, 'before') } : {}) });
+      const context = messageContexts(messenger)(id);
+      return { messages: page.messages.map((message) => toMessage(message, context)), hasMore: page.hasMore };
+    },
+    sendMessage: async ({ conversationId, text, attachments, relayUrl }) => {
+      const id = idBytes(conversationId, 'conversationId');
+      const sent = await messenger.sendMessage(id, {
+        text,
+        files: attachments.map((file) => ({ source: file.data, name: file.name, mime: file.mime })),
+        ...(relayUrl ? { relayUrl } : {}),
+      });
+      return toMessage(sent, messageContexts(messenger)(id));
+    },
+    markRead: async ({ conversationId }) => {
+      messenger.markRead(idBytes(conversationId, 'conversationId'));
+      return OK;
+    },
+    getAttachmentData: async ({ messageId, attachmentId }) => {
+      if (!/^\d{1,15}$/.test(attachmentId)) throw new AegeesError('INVALID_ARGUMENT', 'attachmentId is not an attachment id');
+      const file = await messenger.attachmentData(idBytes(messageId, 'messageId'), Number(attachmentId));
+      // Read from a file into Node's own memory, never a SharedArrayBuffer.
+      return { name: file.name, mime: file.mime, data: file.data as Uint8Array<ArrayBuffer> };
+    },
+    search: async ({ query, limit }) => {
+      const titles = new Map(messenger.listConversations().map((c) => [hex(c.id), c.title]));
+      return messenger.search(query, limit).map((hit) => toSearchHit(hit, titles.get(hex(hit.message.conversationId)) ?? ''));
+    },
+
+    listRelays: async () => messenger.listRelays().map(toRelayInfo),
+    addRelay: async ({ url, identityKey }) => toRelayInfo(await messenger.addRelay(url, { identityKey: Buffer.from(identityKey, 'hex') })),
+    removeRelay: async ({ url }) => {
+      await messenger.removeRelay(url);
+      return OK;
+    },
+    setConversationRelay: async ({ conversationId, relayUrl }) => {
+      const view = messenger.setConversationRelay(idBytes(conversationId, 'conversationId'), relayUrl);
+      // The engine does not announce this change itself; every open window shows the choice.
+      messenger.emit('conversationUpdated', view);
+      return conversation(view);
+    },
+
+    listDevices: async () => notYet('the device list'),
+    beginDeviceLink: async () => notYet('linking a device'),
+    approveDeviceLink: async () => notYet('linking a device'),
+    revokeDevice: async () => notYet('revoking a device'),
+
+    exportBackup: async () => notYet('backup export'),
+    importBackup: async () => notYet('backup import'),
+
+    getSettings: async () => messenger.settings(),
+    updateSettings: async (changes) => messenger.updateSettings(changes),
+    openExternalLink: async ({ url }) => {
+      if (new URL(url).protocol !== 'https:') throw new AegeesError('INVALID_ARGUMENT', 'only https links are opened');
+      if (!hooks.openExternal) throw new AegeesError('NOT_FOUND', 'this app cannot open links in a browser here; copy the address instead');
+      await hooks.openExternal(url);
+      return OK;
+    },
+  };
+}
+
+/** The engine's events with contract payloads; `close` detaches it from the engine. */
+export interface ApiEvents extends ApiEventSource {
+  close(): void;
+}
+
+/**
+ * Re-emits the engine's events as contract payloads. A payload that cannot be built is
+ * reported and dropped: a listener throwing inside the engine's emit would fail the
+ * operation (a send that is already committed) that raised the event.
+ */
+export function createApiEvents(messenger: Messenger, onError: (event: EventName, error: unknown) => void = () => {}): ApiEvents {
+  const out = new EventEmitter();
+  const forward = (event: EventName, build: () => unknown) => {
+    if (out.listenerCount(event) === 0) return;
+    let payload: unknown;
+    try {
+      payload = build();
+    } catch (error) {
+      onError(event, error);
+      return;
+    }
+    out.emit(event, payload);
+  };
+  const message = (event: 'messageAdded' | 'messageUpdated') => (view: MessageView) =>
+    forward(event, () => toMessage(view, messageContexts(messenger)(view.conversationId)));
+  const onAdded = message('messageAdded');
+  const onUpdated = message('messageUpdated');
+  const onConversation = (view: ConversationView) => forward('conversationUpdated', () => toConversation(view, messenger.accountId));
+  const onContacts = () => {
+    forward('contactsChanged', () => messenger.contacts().map(toContact));
+    // A contact request creates its direct conversation and a new name renames it; the
+    // engine reports both only as a contacts change.
+    for (const view of messenger.listConversations()) if (view.kind === 'direct') onConversation(view);
+  };
+  const onRelays = (relays: RelayView[]) => forward('relaysChanged', () => relays.map(toRelayInfo));
+  const onProfile = () => forward('profileChanged', () => profileStatus(messenger));
+
+  messenger.on('messageAdded', onAdded);
+  messenger.on('messageUpdated', onUpdated);
+  messenger.on('conversationUpdated', onConversation);
+  messenger.on('contactsChanged', onContacts);
+  messenger.on('relaysChanged', onRelays);
+  messenger.on('profileChanged', onProfile);
+  return {
+    on: (event, listener) => out.on(event, listener),
+    off: (event, listener) => out.off(event, listener),
+    close() {
+      messenger.off('messageAdded', onAdded);
+      messenger.off('messageUpdated', onUpdated);
+      messenger.off('conversationUpdated', onConversation);
+      messenger.off('contactsChanged', onContacts);
+      messenger.off('relaysChanged', onRelays);
+      messenger.off('profileChanged', onProfile);
+    },
+  };
+}
