@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'STORE_WRONG_KEY',
   'STORE_KEY_MISSING',
   'STORE_CORRUPT',
+  // A restore's target folder already holds a profile (or anything else): never overwritten.
+  'PROFILE_EXISTS',
   // Input validation at an API boundary.
   'INVALID_ARGUMENT',
   'UNKNOWN_METHOD',

@@ -21,6 +21,11 @@ import { MessageType } from '../../common/protocol/constants.js';
 import { decodeDeviceCertificate, encodeDeviceCertificate } from '../../common/protocol/device-list.js';
 import type { AttachmentDescriptor, HeaderBlock } from '../../common/protocol/envelope.js';
 import { MAX_ATTACHMENT_RELAYS } from '../../common/protocol/limits.js';
+import { exportBackup } from '../backup/export.js';
+import type { BackupProgress } from '../backup/files.js';
+import { importBackup, type ImportBackupOptions } from '../backup/import.js';
+import type { PwhashLimits } from '../crypto/sodium.js';
+import type { Passphrase } from '../keychain/passphrase-vault.js';
 import {
   checkDeviceListUpdate,
   createCertificateRequest,
@@ -929,6 +934,25 @@ export class Messenger extends EventEmitter<Events> {
   /** Deposits still waiting for a relay. */
   pendingDeposits(): number {
     return this.store.outbox.due(Number.MAX_SAFE_INTEGER, 1_000).length;
+  }
+
+  // ── Backup ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Writes the whole profile (history, contacts, keys, attachments) to `path` as one
+   * passphrase-encrypted file (docs/PROTOCOL.md §10) while the messenger keeps running.
+   * `limits` is the Argon2id cost, strong by default.
+   */
+  exportBackup(path: string, passphrase: Passphrase, onProgress?: BackupProgress, limits?: PwhashLimits): Promise<void> {
+    return exportBackup({ profileDir: this.profileDir, secrets: this.secrets, targetPath: path, passphrase, onProgress, limits });
+  }
+
+  /**
+   * Restores a backup as a new profile in `options.profileDir`, which must not hold
+   * anything yet; open it with `Messenger.open` afterwards. See importBackup for errors.
+   */
+  static importBackup(options: ImportBackupOptions): Promise<void> {
+    return importBackup(options);
   }
 
   // ── Sending internals ───────────────────────────────────────────────────────────────
