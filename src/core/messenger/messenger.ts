@@ -37,6 +37,7 @@ import { openEnvelope, sealEnvelope, type OpenedMessage, type RecipientDevice } 
 import { exportDeviceSecrets, generateDevice, safetyNumber, type DeviceKeys } from '../crypto/identity.js';
 import { mailboxIdFor } from '../crypto/mailbox.js';
 import { constantTimeEqual, randomBytes, wipe } from '../crypto/sodium.js';
+import { OUTBOX_BACKOFF, retryDelayMs } from '../delivery/backoff.js';
 import { planDeposits } from '../delivery/relay-picker.js';
 import { openSecretStore, type OpenSecretStoreOptions } from '../keychain/open.js';
 import type { SecretStore } from '../keychain/secret-store.js';
@@ -160,6 +161,8 @@ export class Messenger extends EventEmitter<Events> {
   private readonly now: () => number;
   private readonly random: () => number;
   private receiving: Promise<void> = Promise.resolve();
+  /** Copies left on their relay for now, by relay URL and message id: tried again later. */
+  private readonly receiveRetries = new Map<string, NodeJS.Timeout>();
   private started = false;
   private linking: Linking | undefined;
   private readonly approvals = new Map<string, PendingApproval>();
@@ -222,6 +225,8 @@ export class Messenger extends EventEmitter<Events> {
 
   async close(): Promise<void> {
     this.started = false;
+    for (const timer of this.receiveRetries.values()) clearTimeout(timer);
+    this.receiveRetries.clear();
     for (const approval of this.approvals.values()) {
       clearTimeout(approval.timer);
       approval.reject(new AegeesError('INVALID_ARGUMENT', 'the app closed before the new device answered'));
@@ -1072,20 +1077,44 @@ export class Messenger extends EventEmitter<Events> {
   // ── Receiving internals ─────────────────────────────────────────────────────────────
 
   /** Envelopes are processed one at a time, in arrival order, whichever relay pushed them. */
-  private enqueueReceive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession): void {
-    this.receiving = this.receiving.then(() =>
-      this.receive(relayUrl, pushed, session).catch((error) => this.warn(`processing ${hex(pushed.msgId)} from ${relayUrl} failed`, error)),
-    );
+  private enqueueReceive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession, attempt = 0): void {
+    this.receiving = this.receiving.then(async () => {
+      let finished = false;
+      try {
+        finished = await this.receive(relayUrl, pushed, session);
+      } catch (error) {
+        this.warn(`processing ${hex(pushed.msgId)} from ${relayUrl} failed`, error);
+      }
+      if (!finished) this.retryReceive(relayUrl, pushed, session, attempt + 1);
+    });
   }
 
-  private async receive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession): Promise<void> {
+  /**
+   * Tries a copy left on its relay again later. A relay pushes a copy once per connection,
+   * so without this it would wait, unacknowledged and taking a slot of the relay's push
+   * window, for the next reconnect — even after another relay's copy was stored.
+   */
+  private retryReceive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession, attempt: number): void {
+    if (!this.started) return;
+    const key = `${relayUrl} ${hex(pushed.msgId)}`;
+    clearTimeout(this.receiveRetries.get(key));
+    const timer = setTimeout(() => {
+      this.receiveRetries.delete(key);
+      this.enqueueReceive(relayUrl, pushed, session, attempt);
+    }, retryDelayMs(attempt, OUTBOX_BACKOFF, this.random));
+    timer.unref();
+    this.receiveRetries.set(key, timer);
+  }
+
+  /** False when the copy stays on the relay for now (it is tried again later). */
+  private async receive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession): Promise<boolean> {
     if (!this.identityValue) {
       if (this.linking) await this.receiveWhileLinking(relayUrl, pushed, session);
-      return;
+      return true;
     }
     if (this.store.seen.has(pushed.msgId)) {
       session.ack([pushed.msgId]);
-      return;
+      return true;
     }
     let opened: OpenedMessage;
     try {
@@ -1097,16 +1126,17 @@ export class Messenger extends EventEmitter<Events> {
       // is still accepted. A sender we cannot verify yet stays on the relay until we can.
       if (isAegeesError(error, 'UNKNOWN_SENDER')) {
         this.warn(`holding ${hex(pushed.msgId)} from ${relayUrl}: sender not known yet`, error);
-        return;
+        return false;
       }
       this.warn(`rejected envelope ${hex(pushed.msgId)} from ${relayUrl}`, error);
       session.ack([pushed.msgId]);
-      return;
+      return true;
     }
     const handled = await this.apply(opened, relayUrl);
     // Applying may have queued envelopes of its own (receipts, a link completion).
     this.worker.kick();
     if (handled) session.ack([pushed.msgId]);
+    return handled;
   }
 
   /** The signing key of a device that is answering our link offer (it is not in our device list yet). */
