@@ -3,10 +3,9 @@
 // then refused by one small AEAD check, before any of the payload is read.
 import { AegeesError } from '../../common/errors.js';
 import {
-  AEAD_KEY_BYTES, AEAD_NONCE_BYTES, PWHASH_SALT_BYTES, aeadDecryptSecure, aeadEncrypt, argon2idKey, randomBytes,
-  secureBuffer, wipe, type PwhashLimits,
+  AEAD_NONCE_BYTES, PWHASH_SALT_BYTES, aeadDecryptSecure, aeadEncrypt, randomBytes, wipe, type PwhashLimits,
 } from '../crypto/sodium.js';
-import type { Passphrase } from '../keychain/passphrase-vault.js';
+import { passphraseKey, type Passphrase } from '../keychain/passphrase-vault.js';
 import { checkVaultLimits } from '../keychain/vault-file.js';
 import { encodeAssociatedData, encodeBackupHeader, type DecodedHeader } from './header.js';
 
@@ -14,20 +13,6 @@ import { encodeAssociatedData, encodeBackupHeader, type DecodedHeader } from './
 export function checkBackupSecrets(passphrase: Passphrase, limits: PwhashLimits): void {
   if (passphrase.length === 0) throw new AegeesError('INVALID_ARGUMENT', 'the backup passphrase must not be empty');
   checkVaultLimits(limits);
-}
-
-async function passphraseKey(passphrase: Passphrase, salt: Uint8Array, limits: PwhashLimits): Promise<Buffer> {
-  if (typeof passphrase !== 'string') return argon2idKey(AEAD_KEY_BYTES, passphrase, salt, limits);
-  // NFKC, as the passphrase vault does, so a passphrase typed on another keyboard or OS
-  // (the usual case for a restore) derives the same key.
-  const normalized = passphrase.normalize('NFKC');
-  const bytes = secureBuffer(Buffer.byteLength(normalized, 'utf8'));
-  bytes.write(normalized, 'utf8');
-  try {
-    return await argon2idKey(AEAD_KEY_BYTES, bytes, salt, limits);
-  } finally {
-    wipe(bytes);
-  }
 }
 
 /** The encoded header for a payload of `payloadSize` bytes encrypted under `streamKey`. */

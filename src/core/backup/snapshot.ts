@@ -10,14 +10,11 @@
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AegeesError } from '../../common/errors.js';
-import { secureBuffer, wipe } from '../crypto/sodium.js';
+import { wipe } from '../crypto/sodium.js';
 import type { SecretStore } from '../keychain/secret-store.js';
-import { openEncryptedDatabase, type Db } from '../store/database.js';
+import { openEncryptedDatabase, withRawKey, type Db } from '../store/database.js';
 import { DATABASE_FILE, DATABASE_KEY_SECRET } from '../store/open.js';
 
-// SQLite3MultipleCiphers reads a key with this prefix as the key itself (no KDF), as
-// store/database.ts keys every connection.
-const RAW_KEY_PREFIX = Buffer.from('raw:', 'ascii');
 // A plaintext SQLite file starts with this; an SQLCipher file starts with its random salt.
 const PLAINTEXT_SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -29,14 +26,7 @@ const PLAINTEXT_SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 export function rekeyDatabase(db: Db, key: Uint8Array): void {
   const mode = db.pragma('journal_mode = DELETE', { simple: true });
   if (mode !== 'delete') throw new Error(`could not leave WAL mode to rekey the database (journal mode is ${String(mode)})`);
-  const raw = secureBuffer(RAW_KEY_PREFIX.length + key.length);
-  try {
-    RAW_KEY_PREFIX.copy(raw);
-    raw.set(key, RAW_KEY_PREFIX.length);
-    db.rekey(raw);
-  } finally {
-    wipe(raw);
-  }
+  withRawKey(key, (raw) => db.rekey(raw));
 }
 
 /** Removes a database file and the journals SQLite may have left beside it. */

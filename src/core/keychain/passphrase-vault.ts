@@ -39,7 +39,7 @@ export class PassphraseVault implements SecretStore {
   static async create(path: string, passphrase: Passphrase, limits: PwhashLimits = DEFAULT_VAULT_LIMITS): Promise<PassphraseVault> {
     checkVaultLimits(limits);
     const salt = randomBytes(PWHASH_SALT_BYTES);
-    const vault = new PassphraseVault(path, limits, salt, await deriveKey(passphrase, salt, limits), new Map());
+    const vault = new PassphraseVault(path, limits, salt, await passphraseKey(passphrase, salt, limits), new Map());
     try {
       await vault.persist(new Map(), true);
     } catch (error) {
@@ -52,7 +52,7 @@ export class PassphraseVault implements SecretStore {
   /** Opens the vault at `path`; WRONG_PASSPHRASE or MALFORMED leave the file untouched. */
   static async open(path: string, passphrase: Passphrase): Promise<PassphraseVault> {
     const { header, headerBytes, ciphertext } = parseVaultFile(await readFile(path));
-    const key = await deriveKey(passphrase, header.salt, header.limits);
+    const key = await passphraseKey(passphrase, header.salt, header.limits);
     let plaintext: Buffer;
     try {
       plaintext = aeadDecryptSecure(ciphertext, headerBytes, header.nonce, key);
@@ -145,7 +145,8 @@ export class PassphraseVault implements SecretStore {
   }
 }
 
-async function deriveKey(passphrase: Passphrase, salt: Uint8Array, limits: PwhashLimits): Promise<Buffer> {
+/** Argon2id key (in guarded memory) from a passphrase; shared by the vault and backups. */
+export async function passphraseKey(passphrase: Passphrase, salt: Uint8Array, limits: PwhashLimits): Promise<Buffer> {
   if (passphrase.length === 0) throw new AegeesError('INVALID_ARGUMENT', 'the passphrase must not be empty');
   if (typeof passphrase !== 'string') return argon2idKey(AEAD_KEY_BYTES, passphrase, salt, limits);
   // NFKC, so the same passphrase typed on another keyboard or OS derives the same key.

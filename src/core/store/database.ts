@@ -13,6 +13,18 @@ export const DATABASE_KEY_BYTES = 32;
 // becomes an immutable JS string that cannot be wiped.
 const RAW_KEY_PREFIX = Buffer.from('raw:', 'ascii');
 
+/** Runs `use` with the key in SQLite3MultipleCiphers' raw-key form, wiped afterwards. */
+export function withRawKey<T>(key: Uint8Array, use: (raw: Buffer) => T): T {
+  const raw = secureBuffer(RAW_KEY_PREFIX.length + key.length);
+  try {
+    RAW_KEY_PREFIX.copy(raw);
+    raw.set(key, RAW_KEY_PREFIX.length);
+    return use(raw);
+  } finally {
+    wipe(raw);
+  }
+}
+
 export interface OpenDatabaseOptions {
   /** Refuse to create the file. */
   readonly mustExist: boolean;
@@ -33,14 +45,7 @@ export function openEncryptedDatabase(path: string, key: Uint8Array, options: Op
     // SQLCipher 4's page format, pinned so a library default change cannot strand a profile.
     db.pragma("cipher = 'sqlcipher'");
     db.pragma('legacy = 4');
-    const rawKey = secureBuffer(RAW_KEY_PREFIX.length + key.length);
-    try {
-      RAW_KEY_PREFIX.copy(rawKey);
-      rawKey.set(key, RAW_KEY_PREFIX.length);
-      db.key(rawKey);
-    } finally {
-      wipe(rawKey);
-    }
+    withRawKey(key, (raw) => db.key(raw));
     // The first read decrypts page 1; a wrong key fails here, before anything is written.
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
     configure(db);
