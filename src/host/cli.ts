@@ -20,6 +20,7 @@ const USAGE = `usage: npm run cli -- --profile DIR [--json] <command> [arguments
   devices | revoke DEVICE                      this account's devices (id prefix to revoke)
   link-device --name DEVICE_NAME               new device: print a code, wait until linked
   approve-link CODE                            existing device: link the device showing CODE
+  export FILE | import FILE                    encrypted backup; passphrase from $AEGEES_PASSPHRASE or stdin
   sync [--seconds N]                           fetch what the relays hold, then exit
   watch                                        print incoming messages until interrupted
 
@@ -111,6 +112,15 @@ function findContactId(messenger: Messenger, ref: string): Buffer {
   return Buffer.from(matches[0]!.accountId);
 }
 
+async function passphrase(): Promise<string> {
+  if (process.env.AEGEES_PASSPHRASE) return process.env.AEGEES_PASSPHRASE;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (!line) throw new UsageError('give the backup passphrase in $AEGEES_PASSPHRASE or on standard input');
+  return line;
+}
+
 /** Runs the engine until the outbox is empty (or the deadline passes), so a one-shot command has sent what it wrote. */
 async function flush(messenger: Messenger, seconds: number): Promise<boolean> {
   const deadline = Date.now() + seconds * 1000;
@@ -125,6 +135,13 @@ function names(messenger: Messenger): Map<string, string> {
 
 async function run(parsed: Parsed): Promise<void> {
   const { command, args, values, json } = parsed;
+  if (command === 'import') {
+    // A restore creates the profile, so it runs before (and instead of) opening one.
+    const source = need(args, 1, 'backup file')[0]!;
+    await Messenger.importBackup({ backupPath: source, passphrase: await passphrase(), profileDir: parsed.profile });
+    print(json, { profile: parsed.profile }, () => `restored ${source} into ${parsed.profile}`);
+    return;
+  }
   const messenger = await Messenger.open({
     profileDir: parsed.profile,
     onWarning: (message, error) => console.error(`warning: ${message}${error instanceof Error ? `: ${error.message}` : ''}`),
@@ -215,6 +232,12 @@ async function run(parsed: Parsed): Promise<void> {
         const sent = await flush(messenger, seconds);
         const view = messenger.message(message.id);
         print(json, view, () => (sent ? describeMessage(view, names(messenger)) : `${describeMessage(view, names(messenger))}\n(queued: no relay took it yet; it is sent the next time the app runs)`));
+        return;
+      }
+      case 'export': {
+        const target = need(args, 1, 'backup file')[0]!;
+        await messenger.exportBackup(target, await passphrase());
+        print(json, { path: target }, () => `history exported to ${target}`);
         return;
       }
       case 'group': {

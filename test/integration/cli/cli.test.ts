@@ -16,7 +16,10 @@ let root: string;
 
 async function cli(profile: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/host/cli.ts', '--profile', join(root, profile), ...args], { cwd: REPO });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/host/cli.ts', '--profile', join(root, profile), ...args], {
+      cwd: REPO,
+      env: { ...process.env, AEGEES_PASSPHRASE: 'correct horse battery staple' },
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const failed = error as { stdout: string; stderr: string; code: number };
@@ -66,6 +69,15 @@ describe('the CLI', () => {
     expect(human.stdout).toMatch(/Bob: Route attached \[file: route.gpx, 20 bytes\]/);
     const hits = (await json('alice', 'search', 'route')) as unknown[];
     expect(hits).toHaveLength(1);
+  });
+
+  it('exports the history to an encrypted file and restores it as a new profile', async () => {
+    const backup = join(root, 'alice.aegees-backup');
+    expect(await json('alice', 'export', backup)).toEqual({ path: backup });
+    expect(await json('alice-restored', 'import', backup)).toEqual({ profile: join(root, 'alice-restored') });
+    const history = (await json('alice-restored', 'history', 'Bob')) as { messages: Array<{ body: string }> };
+    expect(history.messages.map((m) => m.body)).toEqual(['Route attached']);
+    expect(await cli('alice-restored', 'import', backup)).toMatchObject({ code: 1, stderr: expect.stringMatching(/PROFILE_EXISTS/) });
   });
 
   it('answers mistakes with a message and a non-zero exit code, changing nothing', async () => {
