@@ -2,7 +2,7 @@
 // passphrase vault. Which one a profile uses is fixed by what its directory holds (a
 // vault file, or the profile id that names its keychain entries), so secrets are never
 // split between the two or silently left behind.
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AegeesError } from '../../common/errors.js';
 import type { PwhashLimits } from '../crypto/sodium.js';
@@ -10,6 +10,7 @@ import { OsKeychainStore, probeOsKeychain } from './os-keychain.js';
 import { PassphraseVault, type Passphrase } from './passphrase-vault.js';
 import { ensureProfileId, readProfileId } from './profile-id.js';
 import type { SecretStore } from './secret-store.js';
+import { pathExists } from '../fs/exists.js';
 
 export const VAULT_FILE = 'secrets.vault';
 
@@ -29,7 +30,7 @@ export interface OpenSecretStoreOptions {
  */
 export async function openSecretStore(profileDir: string, options: OpenSecretStoreOptions = {}): Promise<SecretStore> {
   const vaultPath = join(profileDir, VAULT_FILE);
-  const hasVault = await exists(vaultPath);
+  const hasVault = await pathExists(vaultPath);
   const choice = options.passphraseVault;
   if (choice) {
     if (hasVault) return PassphraseVault.open(vaultPath, choice.passphrase);
@@ -47,14 +48,4 @@ export async function openSecretStore(profileDir: string, options: OpenSecretSto
   }
   await probeOsKeychain();
   return new OsKeychainStore(await ensureProfileId(profileDir));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
 }

@@ -1,7 +1,6 @@
 // Opens a profile's encrypted store. The database key is 32 random bytes kept in the
 // profile's secret store (the OS keychain), created together with the database; it is
 // never written to disk in any other form.
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AegeesError } from '../../common/errors.js';
 import { secureRandomBytes, wipe } from '../crypto/sodium.js';
@@ -10,6 +9,7 @@ import { DATABASE_KEY_BYTES, openEncryptedDatabase, type Db } from './database.j
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { Store } from './store.js';
+import { pathExists } from '../fs/exists.js';
 
 export const DATABASE_FILE = 'aegees.db';
 export const DATABASE_KEY_SECRET = 'database-key';
@@ -21,7 +21,7 @@ export const DATABASE_KEY_SECRET = 'database-key';
  */
 export async function openProfileDatabase(profileDir: string, secrets: SecretStore): Promise<Db> {
   const path = join(profileDir, DATABASE_FILE);
-  const exists = await fileExists(path);
+  const exists = await pathExists(path);
   let key = await secrets.get(DATABASE_KEY_SECRET);
   if (!key) {
     if (exists) {
@@ -54,16 +54,6 @@ export async function openStore(profileDir: string, secrets: SecretStore): Promi
     return new Store(db);
   } catch (error) {
     db.close();
-    throw error;
-  }
-}
-
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
 }
