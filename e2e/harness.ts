@@ -111,6 +111,20 @@ export class World {
     return person;
   }
 
+  /** Closes one person's window and app, as when a computer is gone for good. */
+  async retire(person: Person): Promise<void> {
+    await person.context.close();
+    await person.app.close();
+    this.people.splice(this.people.indexOf(person), 1);
+  }
+
+  /** A fresh, empty folder for files a spec writes (backups). */
+  folder(name: string): string {
+    const dir = join(this.root, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
   /** Engine and page warnings of everyone, attached to the running test when it failed. */
   async attachWarningsOnFailure(): Promise<void> {
     const info = test.info();

@@ -2,13 +2,19 @@
 // to the renderer by the web host on 127.0.0.1. The page is served even when the profile
 // cannot be opened (no keychain, a damaged store): the UI then says what is wrong, and
 // every "Try again" opens the profile anew.
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { rename, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApiHandlers, MethodArgs, MethodName, ProfileStatus } from '../common/api/contract.js';
+import type { AccountSummary, ApiHandlers, MethodArgs, MethodName, ProfileStatus } from '../common/api/contract.js';
 import { EVENT_NAMES, METHOD_NAMES } from '../common/api/transport.js';
 import { AegeesError, isAegeesError } from '../common/errors.js';
-import { createApiEvents, createApiHandlers, type ApiEvents } from '../core/messenger/api.js';
+import { openSecretStore } from '../core/keychain/open.js';
+import { createApiEvents, createApiHandlers, profileStatus, type ApiEvents } from '../core/messenger/api.js';
+import { ACCOUNT_SECRET, DEVICE_SECRET } from '../core/messenger/identity.js';
 import { Messenger, type MessengerOptions } from '../core/messenger/messenger.js';
+import { DATABASE_KEY_SECRET } from '../core/store/open.js';
 import type { HostLog } from './api-socket.js';
 import { startWebHost, type WebHost } from './web-host.js';
 
@@ -100,6 +106,9 @@ class ProfileSession {
   private engineHandlers: ApiHandlers | undefined;
   private problem: unknown;
   private opening: Promise<void> | undefined;
+  /** While a restored profile replaces this one, calls wait instead of reaching a closed engine. */
+  private swapping: Promise<void> | undefined;
+  private restoring = false;
   private closed = false;
 
   constructor(
@@ -133,7 +142,11 @@ class ProfileSession {
     }
     this.problem = undefined;
     this.messenger = messenger;
-    this.engineHandlers = createApiHandlers(messenger, this.options.openExternal ? { openExternal: this.options.openExternal } : {});
+    this.engineHandlers = createApiHandlers(messenger, {
+      ...(this.options.openExternal ? { openExternal: this.options.openExternal } : {}),
+      importBackup: (path, passphrase, onProgress) => this.restore(path, passphrase, onProgress),
+      onProgress: (report) => this.events.emit('progress', report),
+    });
     const engineEvents = createApiEvents(messenger, (event, error) => this.log('event dropped', { event, error: error instanceof Error ? error.message : String(error) }));
     for (const event of EVENT_NAMES) engineEvents.on(event, (payload) => this.events.emit(event, payload));
     this.engineEvents = engineEvents;
@@ -148,6 +161,7 @@ class ProfileSession {
   }
 
   private async call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<unknown> {
+    while (this.swapping) await this.swapping;
     if (!this.engineHandlers && method === 'getProfileStatus') await this.open();
     if (!this.engineHandlers) {
       if (isAegeesError(this.problem, 'KEYCHAIN_UNAVAILABLE')) {
@@ -160,11 +174,76 @@ class ProfileSession {
     return handler(args);
   }
 
+  /**
+   * Restores a backup in place of the open profile, which has no account (the adapter
+   * checks). The backup is restored into a sibling folder first, so a wrong passphrase or
+   * a damaged file changes nothing; only a complete restore replaces the profile, whose
+   * keys are then removed from the keychain.
+   */
+  private async restore(path: string, passphrase: string, onProgress: (done: number, total: number) => void): Promise<AccountSummary> {
+    if (this.restoring) throw new AegeesError('INVALID_ARGUMENT', 'a backup is already being restored');
+    this.restoring = true;
+    const profileDir = resolve(this.options.profileDir);
+    const suffix = randomBytes(6).toString('hex');
+    const staging = `${profileDir}.restoring-${suffix}`;
+    const secretStoreOptions = this.options.engine?.secretStore;
+    try {
+      await Messenger.importBackup({ backupPath: path, passphrase, profileDir: staging, onProgress, ...(secretStoreOptions ? { secretStoreOptions } : {}) });
+      let swapped!: () => void;
+      this.swapping = new Promise<void>((done) => (swapped = done));
+      try {
+        await this.detach();
+        const retired = `${profileDir}.replaced-${suffix}`;
+        await rename(profileDir, retired);
+        try {
+          await rename(staging, profileDir);
+        } catch (error) {
+          await rename(retired, profileDir);
+          throw error;
+        }
+        await forgetProfile(retired, secretStoreOptions, this.log);
+        await this.open();
+      } finally {
+        this.swapping = undefined;
+        swapped();
+      }
+      const status = this.messenger ? profileStatus(this.messenger) : undefined;
+      if (status?.kind !== 'ready') throw isAegeesError(this.problem) ? this.problem : new AegeesError('INTERNAL', 'the restored profile did not open');
+      return status.me;
+    } finally {
+      this.restoring = false;
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Stops the engine and lets go of its events; the session then has no open profile. */
+  private async detach(): Promise<void> {
+    this.engineEvents?.close();
+    this.engineEvents = undefined;
+    this.engineHandlers = undefined;
+    const messenger = this.messenger;
+    this.messenger = undefined;
+    await messenger?.close();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.opening;
-    this.engineEvents?.close();
-    await this.messenger?.close();
-    this.messenger = undefined;
+    await this.detach();
   }
+}
+
+/** Removes a replaced profile: its keys in the keychain, then its folder. */
+async function forgetProfile(dir: string, secretStoreOptions: MessengerOptions['secretStore'], log: HostLog): Promise<void> {
+  try {
+    const secrets = await openSecretStore(dir, secretStoreOptions);
+    try {
+      for (const name of [DATABASE_KEY_SECRET, DEVICE_SECRET, ACCOUNT_SECRET]) await secrets.delete(name);
+    } finally {
+      secrets.close();
+    }
+  } catch (error) {
+    log('keys of the replaced profile stay in the keychain', { dir, error: error instanceof Error ? error.message : String(error) });
+  }
+  await rm(dir, { recursive: true, force: true });
 }

@@ -2,7 +2,7 @@
 // when it has no relay of its own yet, serves the UI on 127.0.0.1 and opens it in the
 // system browser. Ctrl+C stops the app and the relay.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Messenger } from '../core/messenger/messenger.js';
 import { startApp, type App } from './app.js';
@@ -15,9 +15,12 @@ const USAGE = `usage: npm start -- [--profile DIR] [--port N] [--no-open] [--no-
   --no-open           print the address only; do not open a browser
   --no-local-relay    never start the local relay (a profile with no relay cannot create an account)`;
 
-/** Where the local relay keeps its data and the address its profile knows it by. */
+/**
+ * Where the local relay keeps its data and the address its profile knows it by: next to
+ * the profile, not inside it, since restoring a backup replaces the profile's folder.
+ */
 function localRelayFiles(profileDir: string) {
-  const dataDir = join(profileDir, 'local-relay');
+  const dataDir = `${resolve(profileDir)}-local-relay`;
   return { dataDir, record: join(dataDir, 'address.json') };
 }
 
@@ -31,8 +34,8 @@ function readRecordedUrl(path: string): string | undefined {
 }
 
 /**
- * A profile whose roster is empty gets a relay of its own (SQLite in the profile's
- * directory), so a first start works with no server anywhere. Its address is recorded,
+ * A profile whose roster is empty gets a relay of its own (SQLite next to the profile),
+ * so a first start works with no server anywhere. Its address is recorded,
  * and later starts run it again on the same port while the roster still lists it: the
  * address is in the account's contact card, so it must not move.
  */
@@ -97,8 +100,9 @@ async function main(): Promise<void> {
       profileDir,
       port,
       engine: { onWarning: (message, error) => warn(`${message}${error instanceof Error ? `: ${error.message}` : ''}`) },
+      // Runs again when a restored backup replaces the profile; one local relay is enough.
       prepare: async (messenger) => {
-        if (!values['no-local-relay']) relay = await runLocalRelay(messenger, profileDir, warn);
+        if (!values['no-local-relay'] && !relay) relay = await runLocalRelay(messenger, profileDir, warn);
       },
       openExternal,
       log: (message, fields) => warn(`${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),

@@ -2,13 +2,17 @@
 // for every method and an event source with contract payloads. Bytes become lowercase hex
 // ids here, and only here; the transports validate every result against the contract.
 import { EventEmitter } from 'node:events';
+import { stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import type {
   AccountSummary,
   ApiHandlers,
   AttachmentInfo,
   Contact,
   Conversation,
+  Device,
   EventName,
+  EventPayload,
   Message,
   MessageStatus,
   ProfileStatus,
@@ -21,7 +25,7 @@ import { decodeDeviceList } from '../../common/protocol/device-list.js';
 import type { ContactRecord } from '../store/contacts.js';
 import type { AttachmentRecord, SearchHit as StoreSearchHit } from '../store/messages.js';
 import { hex } from './directory.js';
-import type { ConversationView, Messenger, MessageView, RelayView } from './messenger.js';
+import type { ConversationView, DeviceView, Messenger, MessageView, RelayView } from './messenger.js';
 
 /** What the process hosting the engine provides beyond the engine itself. */
 export interface ApiHostHooks {
@@ -30,6 +34,45 @@ export interface ApiHostHooks {
    * a typed error (a host that has no safe way to do it, e.g. one serving a remote page).
    */
   readonly openExternal?: (url: string) => Promise<void>;
+  /**
+   * Restores a backup in place of this (account-less) profile. Only the host can: the
+   * engine must be closed and reopened on the restored profile.
+   */
+  readonly importBackup?: (path: string, passphrase: string, onProgress: (done: number, total: number) => void) => Promise<AccountSummary>;
+  /** Receives transfer progress (backups) for the `progress` event. */
+  readonly onProgress?: (report: EventPayload<'progress'>) => void;
+}
+
+/**
+ * Progress for one operation, reported when a whole percent more is done (and at the
+ * end): enough for a progress bar without one event per chunk.
+ */
+export function progressReporter(
+  operation: EventPayload<'progress'>['operation'],
+  send: ((report: EventPayload<'progress'>) => void) | undefined,
+): (done: number, total: number) => void {
+  let lastPercent = -1;
+  return (done, total) => {
+    const percent = total > 0 ? Math.floor((done * 100) / total) : 100;
+    if (percent === lastPercent && done < total) return;
+    lastPercent = percent;
+    send?.({ operation, id: operation, done, total });
+  };
+}
+
+/** The user gives a backup's place as a full path on the machine running the engine. */
+function backupPath(path: string): string {
+  if (!isAbsolute(path)) throw new AegeesError('INVALID_ARGUMENT', 'give the full path of the backup file, starting at the root of the disk');
+  return path;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Names and counts a message needs that the message itself does not carry. */
@@ -151,8 +194,19 @@ export function toSearchHit(hit: StoreSearchHit, conversationTitle: string): Sea
   };
 }
 
+export function toDevice(view: DeviceView): Device {
+  return { deviceId: hex(view.deviceId), name: view.label, current: view.current, linkedAt: view.linkedAt };
+}
+
 export function profileStatus(messenger: Messenger): ProfileStatus {
-  return messenger.hasAccount ? { kind: 'ready', me: accountSummary(messenger) } : { kind: 'no-account' };
+  if (messenger.hasAccount) return { kind: 'ready', me: accountSummary(messenger) };
+  const code = messenger.linkingCode();
+  return code === undefined ? { kind: 'no-account' } : { kind: 'linking', code };
+}
+
+/** A profile that is still linking (or has no account) has no device list yet. */
+function devicesOf(messenger: Messenger): Device[] {
+  return messenger.hasAccount ? messenger.devices().map(toDevice) : [];
 }
 
 function accountSummary(messenger: Messenger): AccountSummary {
@@ -179,10 +233,6 @@ function messageContexts(messenger: Messenger): (conversationId: Uint8Array) => 
     }
     return { myAccountId: me.accountId, myName: me.displayName, names, recipientAccounts };
   };
-}
-
-function notYet(what: string): never {
-  throw new AegeesError('NOT_FOUND', `${what} is not available yet`);
 }
 
 const OK = { ok: true } as const;
@@ -257,13 +307,28 @@ export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}
       return conversation(view);
     },
 
-    listDevices: async () => notYet('the device list'),
-    beginDeviceLink: async () => notYet('linking a device'),
-    approveDeviceLink: async () => notYet('linking a device'),
-    revokeDevice: async () => notYet('revoking a device'),
+    listDevices: async () => devicesOf(messenger),
+    beginDeviceLink: async ({ deviceName }) => ({ code: await messenger.beginDeviceLink(deviceName) }),
+    approveDeviceLink: async ({ code }) => toDevice(await messenger.approveDeviceLink(code)),
+    revokeDevice: async ({ deviceId }) => {
+      await messenger.revokeDevice(idBytes(deviceId, 'deviceId'));
+      return OK;
+    },
 
-    exportBackup: async () => notYet('backup export'),
-    importBackup: async () => notYet('backup import'),
+    exportBackup: async ({ path, passphrase }) => {
+      const target = backupPath(path);
+      // Writing the backup replaces the file by rename: never over something already there.
+      if (await exists(target)) throw new AegeesError('INVALID_ARGUMENT', `${target} already exists; choose another file name`);
+      await messenger.exportBackup(target, passphrase, progressReporter('backup-export', hooks.onProgress));
+      return { path: target, bytes: (await stat(target)).size };
+    },
+    importBackup: async ({ path, passphrase }) => {
+      if (messenger.hasAccount) {
+        throw new AegeesError('INVALID_ARGUMENT', 'this profile already has an account; restore the backup into a new profile (npm start -- --profile NEW_FOLDER)');
+      }
+      if (!hooks.importBackup) throw new AegeesError('NOT_FOUND', 'restoring a backup is not available in this app');
+      return hooks.importBackup(backupPath(path), passphrase, progressReporter('backup-import', hooks.onProgress));
+    },
 
     getSettings: async () => messenger.settings(),
     updateSettings: async (changes) => messenger.updateSettings(changes),
@@ -312,6 +377,7 @@ export function createApiEvents(messenger: Messenger, onError: (event: EventName
   };
   const onRelays = (relays: RelayView[]) => forward('relaysChanged', () => relays.map(toRelayInfo));
   const onProfile = () => forward('profileChanged', () => profileStatus(messenger));
+  const onDevices = () => forward('devicesChanged', () => devicesOf(messenger));
 
   messenger.on('messageAdded', onAdded);
   messenger.on('messageUpdated', onUpdated);
@@ -319,6 +385,7 @@ export function createApiEvents(messenger: Messenger, onError: (event: EventName
   messenger.on('contactsChanged', onContacts);
   messenger.on('relaysChanged', onRelays);
   messenger.on('profileChanged', onProfile);
+  messenger.on('devicesChanged', onDevices);
   return {
     on: (event, listener) => out.on(event, listener),
     off: (event, listener) => out.off(event, listener),
@@ -329,6 +396,7 @@ export function createApiEvents(messenger: Messenger, onError: (event: EventName
       messenger.off('contactsChanged', onContacts);
       messenger.off('relaysChanged', onRelays);
       messenger.off('profileChanged', onProfile);
+      messenger.off('devicesChanged', onDevices);
     },
   };
 }

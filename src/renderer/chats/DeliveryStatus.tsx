@@ -3,7 +3,8 @@ import { Icon, type IconName } from '../ui/Icon.js';
 
 const LOOK: Record<MessageStatus['state'], { icon: IconName; label: (status: MessageStatus) => string }> = {
   queued: { icon: 'clock', label: () => 'Queued' },
-  stored: { icon: 'check', label: (s) => `Stored on ${s.storedOn.length} ${s.storedOn.length === 1 ? 'relay' : 'relays'}` },
+  // A message sent from another of my devices is stored, but this device made no copy itself.
+  stored: { icon: 'check', label: (s) => (s.storedOn.length === 0 ? 'Sent' : `Stored on ${s.storedOn.length} ${s.storedOn.length === 1 ? 'relay' : 'relays'}`) },
   delivered: { icon: 'check', label: () => 'Delivered' },
   read: { icon: 'check', label: () => 'Read' },
   received: { icon: 'check', label: () => 'Received' },

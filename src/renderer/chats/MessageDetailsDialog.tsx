@@ -24,7 +24,7 @@ export function MessageDetailsDialog({ message, onClose }: { message: Message; o
             <dt>Stored on</dt>
             <dd>
               {status.storedOn.length === 0 ? (
-                'No relay has confirmed a copy yet.'
+                status.state === 'queued' || status.state === 'failed' ? 'No relay has confirmed a copy yet.' : 'Another of your devices sent it and knows where.'
               ) : (
                 <ul className="plain-list">
                   {status.storedOn.map((url) => (

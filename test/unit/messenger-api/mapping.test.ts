@@ -1,8 +1,8 @@
 // The adapter's mapping from engine views to the API contract: every result is checked
 // against the contract's own schema, the way the transports check it.
 import { describe, expect, it } from 'vitest';
-import { Contact, Conversation, Message, RelayInfo, SearchHit } from '../../../src/common/api/contract.js';
-import { idBytes, outgoingState, previewOf, toContact, toConversation, toMessage, toRelayInfo, toSearchHit, type MessageContext } from '../../../src/core/messenger/api.js';
+import { Contact, Conversation, Device, EVENTS, Message, RelayInfo, SearchHit } from '../../../src/common/api/contract.js';
+import { idBytes, outgoingState, previewOf, progressReporter, toContact, toConversation, toDevice, toMessage, toRelayInfo, toSearchHit, type MessageContext } from '../../../src/core/messenger/api.js';
 import type { ConversationView, MessageView, RelayView } from '../../../src/core/messenger/messenger.js';
 import type { AttachmentRecord, StoredMessage } from '../../../src/core/store/messages.js';
 import { expectCode, makeAccount } from '../crypto/helpers.js';
@@ -195,5 +195,26 @@ describe('idBytes', () => {
   it('accepts hex of whole bytes and refuses anything else', () => {
     expect(idBytes('0aFF', 'id')).toEqual(Buffer.from([0x0a, 0xff]));
     for (const bad of ['abc', 'zz', 'AQID', '']) expectCode(() => idBytes(bad, 'id'), 'INVALID_ARGUMENT');
+  });
+});
+
+describe('toDevice', () => {
+  it('names a device by its certificate label', () => {
+    const device = toDevice({ deviceId: Buffer.alloc(32, 0x0d), label: 'Laptop', current: false, linkedAt: 42 });
+    expect(Device.parse(device)).toEqual(device);
+    expect(device).toEqual({ deviceId: '0d'.repeat(32), name: 'Laptop', current: false, linkedAt: 42 });
+  });
+});
+
+describe('progressReporter', () => {
+  it('reports each whole percent once, and always the end', () => {
+    const reports: unknown[] = [];
+    const report = progressReporter('backup-export', (progress) => reports.push(EVENTS.progress.parse(progress)));
+    for (let done = 0; done <= 1000; done += 1) report(done, 1000);
+    expect(reports).toHaveLength(101);
+    expect(reports.at(-1)).toEqual({ operation: 'backup-export', id: 'backup-export', done: 1000, total: 1000 });
+    const empty: unknown[] = [];
+    progressReporter('backup-import', (progress) => empty.push(progress))(0, 0);
+    expect(empty).toEqual([{ operation: 'backup-import', id: 'backup-import', done: 0, total: 0 }]);
   });
 });
