@@ -142,7 +142,7 @@ export class World {
 }
 
 /** Onboarding through the UI: the first-run screen, a name, "Create account". */
-export async function createAccountInUi(person: Person): Promise<void> {
+export async function createAccountInUi(person: Pick<Person, 'name' | 'page'>): Promise<void> {
   const { page } = person;
   await expect(page.getByRole('heading', { name: 'Welcome to Aegees' })).toBeVisible();
   await page.getByLabel('Your name, as your contacts will see it').fill(person.name);
