@@ -26,6 +26,7 @@ import type { ContactRecord } from '../store/contacts.js';
 import type { AttachmentRecord, SearchHit as StoreSearchHit } from '../store/messages.js';
 import { hex } from './directory.js';
 import type { ConversationView, DeviceView, Messenger, MessageView, RelayView } from './messenger.js';
+import { pathExists } from '../fs/exists.js';
 
 /** What the process hosting the engine provides beyond the engine itself. */
 export interface ApiHostHooks {
@@ -64,15 +65,6 @@ export function progressReporter(
 function backupPath(path: string): string {
   if (!isAbsolute(path)) throw new AegeesError('INVALID_ARGUMENT', 'give the full path of the backup file, starting at the root of the disk');
   return path;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Names and counts a message needs that the message itself does not carry. */
@@ -301,10 +293,7 @@ export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}
       return OK;
     },
     setConversationRelay: async ({ conversationId, relayUrl }) => {
-      const view = messenger.setConversationRelay(idBytes(conversationId, 'conversationId'), relayUrl);
-      // The engine does not announce this change itself; every open window shows the choice.
-      messenger.emit('conversationUpdated', view);
-      return conversation(view);
+      return conversation(messenger.setConversationRelay(idBytes(conversationId, 'conversationId'), relayUrl));
     },
 
     listDevices: async () => devicesOf(messenger),
@@ -318,7 +307,7 @@ export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}
     exportBackup: async ({ path, passphrase }) => {
       const target = backupPath(path);
       // Writing the backup replaces the file by rename: never over something already there.
-      if (await exists(target)) throw new AegeesError('INVALID_ARGUMENT', `${target} already exists; choose another file name`);
+      if (await pathExists(target)) throw new AegeesError('INVALID_ARGUMENT', `${target} already exists; choose another file name`);
       await messenger.exportBackup(target, passphrase, progressReporter('backup-export', hooks.onProgress));
       return { path: target, bytes: (await stat(target)).size };
     },
@@ -369,12 +358,7 @@ export function createApiEvents(messenger: Messenger, onError: (event: EventName
   const onAdded = message('messageAdded');
   const onUpdated = message('messageUpdated');
   const onConversation = (view: ConversationView) => forward('conversationUpdated', () => toConversation(view, messenger.accountId));
-  const onContacts = () => {
-    forward('contactsChanged', () => messenger.contacts().map(toContact));
-    // A contact request creates its direct conversation and a new name renames it; the
-    // engine reports both only as a contacts change.
-    for (const view of messenger.listConversations()) if (view.kind === 'direct') onConversation(view);
-  };
+  const onContacts = () => forward('contactsChanged', () => messenger.contacts().map(toContact));
   const onRelays = (relays: RelayView[]) => forward('relaysChanged', () => relays.map(toRelayInfo));
   const onProfile = () => forward('profileChanged', () => profileStatus(messenger));
   const onDevices = () => forward('devicesChanged', () => devicesOf(messenger));

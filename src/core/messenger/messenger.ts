@@ -309,7 +309,9 @@ export class Messenger extends EventEmitter<Events> {
   setConversationRelay(conversationId: Uint8Array, relayUrl: string | null): ConversationView {
     const url = relayUrl === null ? null : normalizeRelayUrl(relayUrl);
     if (!this.store.conversations.setSendRelay(conversationId, url)) throw new AegeesError('NOT_FOUND', 'no such conversation');
-    return this.conversationView(conversationId);
+    const view = this.conversationView(conversationId);
+    this.emit('conversationUpdated', view);
+    return view;
   }
 
   private watchRoster(): void {
@@ -437,6 +439,11 @@ export class Messenger extends EventEmitter<Events> {
     if (!this.store.conversations.get(conversationId)) {
       this.store.conversations.create({ kind: 'direct', id: conversationId, peerAccountId: accountId, createdAt: now });
     }
+    // After the caller's transaction: the conversation is new, or its title (the name) may have changed.
+    queueMicrotask(() => {
+      const view = this.store.conversations.get(conversationId) && this.conversationView(conversationId);
+      if (view) this.emit('conversationUpdated', view);
+    });
   }
 
   // ── Conversations and messages ──────────────────────────────────────────────────────
