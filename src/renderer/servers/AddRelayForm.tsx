@@ -23,7 +23,7 @@ export function AddRelayForm() {
       <form onSubmit={submit} className="stack">
         <label className="field">
           <span>Address</span>
-          <input type="url" placeholder="wss://relay.example.org" value={url} onChange={(event) => setUrl(event.target.value)} maxLength={LIMITS.relayUrlChars} required spellCheck={false} />
+          <input type="url" placeholder="https://relay.example.org" value={url} onChange={(event) => setUrl(event.target.value)} maxLength={LIMITS.relayUrlChars} required spellCheck={false} />
         </label>
         <label className="field">
           <span>Relay identity key (64 hex digits, from the relay’s operator)</span>
