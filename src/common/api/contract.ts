@@ -10,7 +10,8 @@ export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'not an id');
 export const RelayUrl = z
   .string()
   .max(LIMITS.relayUrlChars)
-  .regex(/^(https|wss|http|ws):\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'not a relay URL');
+  // https everywhere; the engine accepts plain http only on loopback (development, tests).
+  .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'not a relay URL');
 /** A relay's Ed25519 identity key, 32 bytes as 64 lowercase hex digits. */
 export const RelayKeyHex = z.string().regex(/^[0-9a-f]{64}$/, 'not a 64-digit hex key');
 export const Timestamp = z.number().int().nonnegative();

@@ -94,8 +94,8 @@ describe('chats', () => {
     await userEvent.click(await screen.findByRole('button', { name: /^Bob Okafor/ }));
     const select = await screen.findByRole('combobox', { name: 'Send through' });
     await within(select).findByRole('option', { name: /relay-us\.aegees\.example/ });
-    await userEvent.selectOptions(select, 'wss://relay-us.aegees.example');
-    await waitFor(() => expect(select).toHaveProperty('value', 'wss://relay-us.aegees.example'));
+    await userEvent.selectOptions(select, 'https://relay-us.aegees.example');
+    await waitFor(() => expect(select).toHaveProperty('value', 'https://relay-us.aegees.example'));
     await userEvent.selectOptions(select, '');
     await waitFor(() => expect(backend.state.conversations.find((c) => c.id === 'conv-bob')?.sendRelay).toBeNull());
   });
@@ -121,7 +121,7 @@ describe('other sections', () => {
     await userEvent.click(within(row).getByRole('button', { name: 'Remove relay-eu.aegees.example' }));
     await userEvent.click(screen.getByRole('button', { name: 'Remove relay' }));
     await waitFor(() => expect(screen.queryByRole('rowheader', { name: /relay-eu/ })).toBeNull());
-    expect(backend.state.relays.map((r) => r.url)).not.toContain('wss://relay-eu.aegees.example');
+    expect(backend.state.relays.map((r) => r.url)).not.toContain('https://relay-eu.aegees.example');
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Backup copies per message' }), '3');
     await waitFor(() => expect(backend.state.settings.redundancy).toBe(4));
   });

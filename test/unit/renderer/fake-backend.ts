@@ -33,10 +33,10 @@ export function createFakeBackend(options: { profile?: ProfileStatus; now?: numb
   const events = new EventEmitter();
   const calls: FakeBackend['calls'] = [];
   const relays: RelayInfo[] = [
-    { url: 'wss://relay-eu.aegees.example', identityKey: hex(1), source: 'default', status: 'connected', latencyMs: 38, keyVerified: true },
-    { url: 'wss://relay-us.aegees.example', identityKey: hex(2), source: 'default', status: 'connected', latencyMs: 112, keyVerified: true },
-    { url: 'wss://relay.home.example:8443', identityKey: hex(3), source: 'user', status: 'connecting', latencyMs: null, keyVerified: false },
-    { url: 'wss://old-relay.example', identityKey: hex(4), source: 'default', status: 'down', latencyMs: null, keyVerified: true, lastError: 'connection refused' },
+    { url: 'https://relay-eu.aegees.example', identityKey: hex(1), source: 'default', status: 'connected', latencyMs: 38, keyVerified: true },
+    { url: 'https://relay-us.aegees.example', identityKey: hex(2), source: 'default', status: 'connected', latencyMs: 112, keyVerified: true },
+    { url: 'https://relay.home.example:8443', identityKey: hex(3), source: 'user', status: 'connecting', latencyMs: null, keyVerified: false },
+    { url: 'https://old-relay.example', identityKey: hex(4), source: 'default', status: 'down', latencyMs: null, keyVerified: true, lastError: 'connection refused' },
   ];
   const contacts: Contact[] = [
     { accountId: 'acct-bob', displayName: 'Bob Okafor', state: 'accepted', verified: true, deviceCount: 2 },
@@ -52,7 +52,7 @@ export function createFakeBackend(options: { profile?: ProfileStatus; now?: numb
   messages.set('conv-bulk', bulkConversation(now, options.bulkMessages ?? 0));
   const conversations: Conversation[] = [
     conversation('conv-bob', 'direct', 'Bob Okafor', ['acct-bob'], 2, bob, null),
-    conversation('conv-atlas', 'group', 'Project Atlas', ['acct-bob', 'acct-dave'], 0, messages.get('conv-atlas')!, 'wss://relay-eu.aegees.example'),
+    conversation('conv-atlas', 'group', 'Project Atlas', ['acct-bob', 'acct-dave'], 0, messages.get('conv-atlas')!, 'https://relay-eu.aegees.example'),
     conversation('conv-bulk', 'direct', 'Dave Lindqvist', ['acct-dave'], 0, messages.get('conv-bulk')!, null),
   ];
   const state: FakeBackend['state'] = {
@@ -249,8 +249,8 @@ function conversation(id: string, kind: Conversation['kind'], title: string, mem
   };
 }
 
-const EU = 'wss://relay-eu.aegees.example';
-const US = 'wss://relay-us.aegees.example';
+const EU = 'https://relay-eu.aegees.example';
+const US = 'https://relay-us.aegees.example';
 
 function msg(id: string, conversationId: string, sentAt: number, fromMe: boolean, text: string, status: Message['status']['state'], extra: Partial<Message> = {}): Message {
   const storedOn = status === 'queued' || status === 'received' ? [] : [EU, US];
