@@ -1198,6 +1198,10 @@ export class Messenger extends EventEmitter<Events> {
   private async applyChat(message: OpenedMessage, relayUrl: string): Promise<boolean> {
     const conversation = this.resolveConversation(message);
     if (!conversation) {
+      // Relays keep no order between envelopes: the accept of someone we asked may come
+      // after their first message. Left on the relay, the message is tried again later.
+      const requested = this.store.contacts.get(message.senderAccount)?.state === 'request-sent';
+      if (requested && bytesEqual(message.conversationId, directConversationId(this.accountId, message.senderAccount))) return false;
       this.warn(`dropping a chat message ${hex(message.msgId)} for a conversation this account is not in with its sender`);
       return this.applyOnce(message, () => undefined);
     }

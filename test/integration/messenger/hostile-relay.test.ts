@@ -109,6 +109,26 @@ describe('a hostile relay', () => {
     expect(shownTwice(bob)).toEqual([]);
   });
 
+  it('loses nothing when it delivers a new contact’s first message before their accept', async () => {
+    const carol = await world.profile('Carol', [HOSTILE, HONEST]);
+    await carol.messenger.addContact(alice.messenger.inviteCode());
+    const carolId = carol.messenger.accountId;
+    await waitFor(() => alice.messenger.contacts().find((c) => Buffer.from(c.accountId).equals(carolId)), 'Alice to get Carol’s request');
+    await world.offline(carol);
+    await alice.messenger.acceptContact(carolId);
+    const withCarol = conversationId(alice, carol);
+    const hello = await alice.messenger.sendMessage(withCarol, { text: 'Welcome, Carol!' });
+    await waitFor(() => alice.messenger.pendingDeposits() === 0, 'the accept and the message to reach Carol’s relays');
+    await world.killRelay(HONEST);
+    world.proxy(HOSTILE).pushMode = 'reorder';
+    await world.online(carol);
+    await waitFor(() => world.proxy(HOSTILE).held === 2, 'the relay to hold the accept and the message back');
+    world.proxy(HOSTILE).release();
+    await waitFor(() => carol.messenger.history(withCarol, { limit: 10 }).messages.some((m) => m.id.equals(hello.id)), 'Carol to see Alice’s first message');
+    expect(carol.messenger.contact(alice.messenger.accountId).state).toBe('accepted');
+    expect(shownTwice(carol)).toEqual([]);
+  });
+
   it('cannot hide a message it withholds: the honest relay delivers it, and its late copy is not shown again', async () => {
     world.proxy(HOSTILE).pushMode = 'withhold';
     const sent = await write('withheld by the hostile relay');
