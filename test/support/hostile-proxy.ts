@@ -38,6 +38,8 @@ export interface HostileProxy {
   readonly held: number;
   /** Called with the message ids of every ack a client sends, before the relay sees it. */
   onAck: ((msgIds: readonly string[]) => void) | undefined;
+  /** Called with the message id of every deposit, before the relay sees it. */
+  onDeposit: ((msgId: string) => void) | undefined;
   /** Pushes the envelopes held by `reorder`, newest first. */
   release(): void;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
       return held.length;
     },
     onAck: undefined as ((msgIds: readonly string[]) => void) | undefined,
+    onDeposit: undefined as ((msgId: string) => void) | undefined,
     release() {
       for (const { client, frame } of held.splice(0).reverse()) sendFrame(client, frame);
     },
@@ -189,14 +192,20 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
   }
 
   const server = createServer((req, res) => {
-    if (!(proxy.addRecipient && req.method === 'POST' && req.url === RELAY_PATHS.envelopes)) {
+    if (!(req.method === 'POST' && req.url === RELAY_PATHS.envelopes && (proxy.addRecipient || proxy.onDeposit))) {
       forward(req, res);
       return;
     }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const deposit = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { msgId: string; mailboxes: string[] };
+      const body = Buffer.concat(chunks);
+      const deposit = JSON.parse(body.toString('utf8')) as { msgId: string; mailboxes: string[] };
+      proxy.onDeposit?.(deposit.msgId);
+      if (!proxy.addRecipient) {
+        forward(req, res, body);
+        return;
+      }
       deposit.mailboxes.push(randomBytes(32).toString('hex'));
       proxy.meddled.add(deposit.msgId);
       forward(req, res, Buffer.from(JSON.stringify(deposit), 'utf8'));

@@ -59,8 +59,11 @@ export class World {
     return proxy;
   }
 
-  /** A started profile with an account whose inbox relays are `inbox` (indexes into relays). */
-  async profile(name: string, inbox: readonly number[]): Promise<Profile> {
+  /**
+   * A started profile with an account whose inbox relays are `inbox` (indexes into relays);
+   * `alsoKnown` relays are in its roster too, for sending only.
+   */
+  async profile(name: string, inbox: readonly number[], alsoKnown: readonly number[] = []): Promise<Profile> {
     const profile: Profile = {
       name,
       dir: join(this.root, `${name}-${this.profiles.length}`),
@@ -70,8 +73,8 @@ export class World {
       shown: [],
     };
     profile.messenger = await this.openMessenger(profile);
-    for (const index of inbox) {
-      await profile.messenger.addRelay(this.url(index), { identityKey: this.relays[index]!.identityKey, inbox: true });
+    for (const index of [...inbox, ...alsoKnown]) {
+      await profile.messenger.addRelay(this.url(index), { identityKey: this.relays[index]!.identityKey, inbox: inbox.includes(index) });
     }
     await profile.messenger.createAccount(name);
     profile.messenger.start();
