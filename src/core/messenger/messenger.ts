@@ -140,6 +140,8 @@ export interface Settings {
   readonly notificationPreviews: boolean;
 }
 
+/** Tries (with backoff: about a minute in all) before a copy that cannot be placed yet is dropped. */
+const MAX_HOLD_ATTEMPTS = 6;
 const DEFAULT_SETTINGS: Settings = { redundancy: 2, theme: 'system', notificationPreviews: true };
 const MAX_ATTACHMENT_READ_BYTES = 100 * 1024 * 1024;
 
@@ -189,6 +191,10 @@ export class Messenger extends EventEmitter<Events> {
       random: this.random,
     });
     this.pool.on('changed', () => this.emit('relaysChanged', this.listRelays()));
+    // A relay that answers again takes what waited for it now, not at its backoff time.
+    this.pool.on('reachable', (url) => {
+      if (this.store.outbox.retryNow(url, this.now()) > 0) this.worker.kick();
+    });
     this.worker = new OutboxWorker({
       store,
       pool: this.pool,
@@ -220,6 +226,7 @@ export class Messenger extends EventEmitter<Events> {
   start(): void {
     this.started = true;
     this.watchRoster();
+    this.store.outbox.retryNow(undefined, this.now());
     this.worker.kick();
   }
 
@@ -1088,7 +1095,7 @@ export class Messenger extends EventEmitter<Events> {
     this.receiving = this.receiving.then(async () => {
       let finished = false;
       try {
-        finished = await this.receive(relayUrl, pushed, session);
+        finished = await this.receive(relayUrl, pushed, session, attempt);
       } catch (error) {
         this.warn(`processing ${hex(pushed.msgId)} from ${relayUrl} failed`, error);
       }
@@ -1114,7 +1121,7 @@ export class Messenger extends EventEmitter<Events> {
   }
 
   /** False when the copy stays on the relay for now (it is tried again later). */
-  private async receive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession): Promise<boolean> {
+  private async receive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession, attempt: number): Promise<boolean> {
     if (!this.identityValue) {
       if (this.linking) await this.receiveWhileLinking(relayUrl, pushed, session);
       return true;
@@ -1131,7 +1138,7 @@ export class Messenger extends EventEmitter<Events> {
       // A copy that does not verify is garbage from this relay (tampered, or not for us):
       // drop it there, but do not mark the id seen, so a genuine copy from another relay
       // is still accepted. A sender we cannot verify yet stays on the relay until we can.
-      if (isAegeesError(error, 'UNKNOWN_SENDER')) {
+      if (isAegeesError(error, 'UNKNOWN_SENDER') && attempt < MAX_HOLD_ATTEMPTS) {
         this.warn(`holding ${hex(pushed.msgId)} from ${relayUrl}: sender not known yet`, error);
         return false;
       }
@@ -1139,7 +1146,7 @@ export class Messenger extends EventEmitter<Events> {
       session.ack([pushed.msgId]);
       return true;
     }
-    const handled = await this.apply(opened, relayUrl);
+    const handled = await this.apply(opened, relayUrl, attempt);
     // Applying may have queued envelopes of its own (receipts, a link completion).
     this.worker.kick();
     if (handled) session.ack([pushed.msgId]);
@@ -1153,10 +1160,10 @@ export class Messenger extends EventEmitter<Events> {
   }
 
   /** Applies a verified message; false leaves it on the relay to try again later. */
-  private async apply(message: OpenedMessage, relayUrl: string): Promise<boolean> {
+  private async apply(message: OpenedMessage, relayUrl: string, attempt: number): Promise<boolean> {
     switch (message.type) {
       case MessageType.ChatMessage:
-        return this.applyChat(message, relayUrl);
+        return this.applyChat(message, relayUrl, attempt);
       case MessageType.Receipt:
         return this.applyOnce(message, () => this.applyReceipt(message));
       case MessageType.ContactRequest:
@@ -1195,13 +1202,17 @@ export class Messenger extends EventEmitter<Events> {
     return fromMe || conversation.memberAccountIds.some((id) => id.equals(sender)) ? conversation : undefined;
   }
 
-  private async applyChat(message: OpenedMessage, relayUrl: string): Promise<boolean> {
+  private async applyChat(message: OpenedMessage, relayUrl: string, attempt: number): Promise<boolean> {
     const conversation = this.resolveConversation(message);
     if (!conversation) {
       // Relays keep no order between envelopes: the accept of someone we asked may come
-      // after their first message. Left on the relay, the message is tried again later.
+      // after their first message, a group's first state after its first message. Left on
+      // the relay, the message is tried again a few times; past that it is dropped, so a
+      // stranger's messages cannot hold the relay's push window for long.
       const requested = this.store.contacts.get(message.senderAccount)?.state === 'request-sent';
-      if (requested && bytesEqual(message.conversationId, directConversationId(this.accountId, message.senderAccount))) return false;
+      const directFromRequested = requested && bytesEqual(message.conversationId, directConversationId(this.accountId, message.senderAccount));
+      const unknownConversation = !this.store.conversations.get(message.conversationId);
+      if ((directFromRequested || unknownConversation) && attempt < MAX_HOLD_ATTEMPTS) return false;
       this.warn(`dropping a chat message ${hex(message.msgId)} for a conversation this account is not in with its sender`);
       return this.applyOnce(message, () => undefined);
     }

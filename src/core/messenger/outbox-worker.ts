@@ -1,8 +1,10 @@
 // Drains the persistent outbox: for each due deposit, make sure the relay holds the
 // envelope's attachment blobs, deposit the envelope, and record the relay's durable copy.
 // A failure reschedules that one deposit with backoff; the others go on.
-import { AegeesError } from '../../common/errors.js';
+import { AegeesError, isAegeesError } from '../../common/errors.js';
+import type { RelayErrorCode } from '../../common/relay-protocol.js';
 import { OUTBOX_BACKOFF, retryDelayMs } from '../delivery/backoff.js';
+import { RelayRequestError } from '../relay-client/index.js';
 import type { DueDeposit } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import { uploadAttachment } from './attachment-files.js';
@@ -83,9 +85,21 @@ export class OutboxWorker {
       if (deposit.messageSeq !== null) this.options.onStored(deposit.messageSeq, deposit.relayUrl);
     } catch (error) {
       pool.reportFailure(deposit.relayUrl, error);
-      const delay = retryDelayMs(deposit.attempts + 1, OUTBOX_BACKOFF, this.options.random);
-      store.outbox.retryLater(deposit.id, this.options.now() + delay, error instanceof Error ? error.message : String(error));
+      const reason = error instanceof Error ? error.message : String(error);
+      if (isPermanent(error)) store.outbox.giveUp(deposit.id, reason);
+      else store.outbox.retryLater(deposit.id, this.options.now() + retryDelayMs(deposit.attempts + 1, OUTBOX_BACKOFF, this.options.random), reason);
       this.options.onError(deposit, error);
     }
   }
+}
+
+/** Relay refusals that the same request can never overcome: retrying would only repeat them. */
+const PERMANENT_RELAY_CODES: ReadonlySet<RelayErrorCode> = new Set([
+  'MALFORMED', 'TOO_LARGE', 'LENGTH_REQUIRED', 'UNSUPPORTED_MEDIA_TYPE', 'METHOD_NOT_ALLOWED', 'CONFLICT', 'HASH_MISMATCH',
+]);
+
+function isPermanent(error: unknown): boolean {
+  if (error instanceof RelayRequestError && error.relayCode !== undefined) return PERMANENT_RELAY_CODES.has(error.relayCode);
+  // No relay key known for the URL, or a request this client refuses to make.
+  return isAegeesError(error, 'NOT_FOUND') || isAegeesError(error, 'INVALID_ARGUMENT');
 }

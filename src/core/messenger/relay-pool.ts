@@ -36,7 +36,7 @@ interface Watched {
   connecting: boolean;
 }
 
-export class RelayPool extends EventEmitter<{ changed: [RelayState[]] }> {
+export class RelayPool extends EventEmitter<{ changed: [RelayState[]]; reachable: [string] }> {
   private readonly relays = new Map<string, Watched>();
   private readonly transient = new Map<string, RelayClient>();
   /** Relays outside the roster whose last request found them unreachable. */
@@ -187,11 +187,13 @@ export class RelayPool extends EventEmitter<{ changed: [RelayState[]] }> {
   }
 
   private update(watched: Watched, status: RelayStatus, lastError?: string): void {
+    const cameBack = status === 'connected' && watched.state.status !== 'connected';
     watched.state.status = status;
     if (status === 'impostor') watched.state.keyVerified = false;
     if (lastError === undefined) delete watched.state.lastError;
     else watched.state.lastError = lastError;
     this.emitChanged();
+    if (cameBack && !this.closed) this.emit('reachable', watched.state.url);
   }
 
   private emitChanged(): void {

@@ -60,6 +60,9 @@ export class OutboxRepository {
   private readonly markMessageStored;
   private readonly reschedule;
   private readonly earliest;
+  private readonly dueNowAll;
+  private readonly dueNowRelay;
+  private readonly markMessageFailed;
 
   constructor(private readonly db: Db) {
     this.insertEnvelope = db.prepare(
@@ -86,6 +89,11 @@ export class OutboxRepository {
       'UPDATE outbox_deposits SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
     );
     this.earliest = db.prepare<[], number | null>('SELECT min(next_attempt_at) FROM outbox_deposits').pluck();
+    this.dueNowAll = db.prepare('UPDATE outbox_deposits SET next_attempt_at = ? WHERE next_attempt_at > ?');
+    this.dueNowRelay = db.prepare('UPDATE outbox_deposits SET next_attempt_at = ? WHERE next_attempt_at > ? AND relay_url = ?');
+    this.markMessageFailed = db.prepare(`
+      UPDATE messages SET state = 'failed', error = ?
+      WHERE seq = ? AND state = 'queued' AND NOT EXISTS (SELECT 1 FROM outbox_deposits d JOIN outbox_envelopes e USING (msg_id) WHERE e.message_seq = ?)`);
   }
 
   /** Queues the envelope for every target relay; returns the deposit ids. */
@@ -135,6 +143,26 @@ export class OutboxRepository {
   /** The attempt failed; the caller's backoff schedule picks the next time. */
   retryLater(depositId: number, nextAttemptAt: number, error: string): boolean {
     return this.reschedule.run(nextAttemptAt, error, depositId).changes === 1;
+  }
+
+  /** Makes waiting deposits (to one relay, or all) due at `now`; returns how many. */
+  retryNow(relayUrl: string | undefined, now: number): number {
+    return (relayUrl === undefined ? this.dueNowAll.run(now, now) : this.dueNowRelay.run(now, now, relayUrl)).changes;
+  }
+
+  /**
+   * The relay refused the deposit for good: it is dropped, and a chat message that no
+   * relay holds and no deposit still waits for is marked failed with `error`.
+   */
+  giveUp(depositId: number, error: string): boolean {
+    return this.db.transaction(() => {
+      const deposit = this.depositById.get(depositId);
+      if (!deposit) return false;
+      this.deleteDeposit.run(depositId);
+      if (this.remainingDeposits.get(deposit.msg_id) === 0) this.deleteEnvelope.run(deposit.msg_id);
+      if (deposit.message_seq !== null) this.markMessageFailed.run(error, deposit.message_seq, deposit.message_seq);
+      return true;
+    })();
   }
 
   /** When the earliest pending deposit is due, or null when the outbox is empty. */

@@ -224,6 +224,46 @@ describe('outbox', () => {
     expect(() => store.outbox.enqueue({ msgId: id(), envelope: id(5), createdAt: 1, deposits: [] })).toThrow(/at least one relay/);
     expect(() => store.outbox.enqueue({ msgId: id(), envelope: id(5), createdAt: 1, deposits: [{ relayUrl: 'x', mailboxIds: [id(5)] }] })).toThrow(/mailbox ids/);
   });
+
+  it('makes waiting deposits due at once when their relay is back, for that relay only', () => {
+    const [toA, toB] = store.outbox.enqueue({
+      msgId: id(), envelope: id(50), createdAt: 1,
+      deposits: [{ relayUrl: 'https://a.example', mailboxIds: [mailbox()] }, { relayUrl: 'https://b.example', mailboxIds: [mailbox()] }],
+    });
+    store.outbox.retryLater(toA!, 5_000, 'down');
+    store.outbox.retryLater(toB!, 9_000, 'down');
+    expect(store.outbox.retryNow('https://a.example', 10)).toBe(1);
+    expect(store.outbox.due(10, 10).map((d) => d.id)).toEqual([toA]);
+    expect(store.outbox.retryNow(undefined, 20)).toBe(1);
+    expect(store.outbox.due(20, 10).map((d) => d.id)).toEqual([toA, toB]);
+  });
+
+  it('gives up a refused deposit, and fails its message only when no relay holds or awaits it', () => {
+    const conversation = directConversation();
+    const message = (body: string) => {
+      const seq = store.messages.insertOutgoing({
+        id: id(), conversationId: conversation, senderAccountId: me.account, senderDeviceId: me.device,
+        sentAt: 100, receivedAt: 100, body, recipients: [],
+      });
+      return { seq, msgId: store.messages.getBySeq(seq)!.id };
+    };
+    const lone = message('refused everywhere');
+    const [only] = store.outbox.enqueue({ msgId: lone.msgId, envelope: id(50), messageSeq: lone.seq, createdAt: 100, deposits: [{ relayUrl: 'https://a.example', mailboxIds: [mailbox()] }] });
+    expect(store.outbox.giveUp(only!, 'relay: envelope too large')).toBe(true);
+    expect(store.messages.getBySeq(lone.seq)).toMatchObject({ state: 'failed', error: 'relay: envelope too large' });
+    expect(temp.db.prepare('SELECT count(*) FROM outbox_envelopes WHERE msg_id = ?').pluck().get(lone.msgId)).toBe(0);
+
+    const backed = message('refused by one relay');
+    const [refused, waiting] = store.outbox.enqueue({
+      msgId: backed.msgId, envelope: id(50), messageSeq: backed.seq, createdAt: 100,
+      deposits: [{ relayUrl: 'https://a.example', mailboxIds: [mailbox()] }, { relayUrl: 'https://b.example', mailboxIds: [mailbox()] }],
+    });
+    store.outbox.giveUp(refused!, 'refused');
+    expect(store.messages.getBySeq(backed.seq)!.state).toBe('queued');
+    expect(store.outbox.complete(waiting!, 200)).toBe(true);
+    expect(store.messages.getBySeq(backed.seq)!.state).toBe('stored');
+    expect(store.outbox.giveUp(refused!, 'again')).toBe(false);
+  });
 });
 
 describe('roster and seen ids', () => {
