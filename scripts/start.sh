@@ -10,17 +10,21 @@ if [ "${1:-}" = "--demo" ]; then
   shift
 fi
 
-# The Electron shell takes over here once it is built (dist/main) and an Electron runtime
-# was downloaded; until then, and wherever the download fails, the browser target runs.
-if [ "$mode" = app ] && [ -f node_modules/electron/path.txt ] && [ -f dist/main/index.js ]; then
-  electron="node_modules/electron/dist/$(cat node_modules/electron/path.txt)"
-  if [ -x "$electron" ]; then exec "$electron" dist/main/index.js "$@"; fi
-fi
-
 # Rebuild the UI bundle when it is missing or older than its sources.
 if [ ! -f dist/renderer/index.html ] || [ -n "$(find src/renderer src/common vite.config.ts package-lock.json -newer dist/renderer/index.html -print -quit)" ]; then
   echo "Building the user interface (dist/renderer)…"
   npx vite build --logLevel error
+fi
+
+# The Electron shell takes over wherever an Electron runtime was downloaded; elsewhere the
+# browser target runs. Unpackaged, the engine runs under this Node (--engine-node), for
+# which npm built the native modules.
+if [ "$mode" = app ] && [ -f node_modules/electron/path.txt ]; then
+  electron="node_modules/electron/dist/$(cat node_modules/electron/path.txt)"
+  if [ -x "$electron" ]; then
+    node scripts/build-electron.mjs
+    exec "$electron" dist/electron/main.cjs --engine-node "$(command -v node)" "$@"
+  fi
 fi
 
 if [ "$mode" = demo ]; then

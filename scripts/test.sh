@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: lint (including the layering rule), typecheck, the browser-target
-# end-to-end specs (Playwright with Debian's Chromium), unit and integration tests.
+# The whole test suite: lint (including the layering rule), typecheck, electronegativity,
+# the end-to-end specs (Playwright with Debian's Chromium; the Electron spec runs where an
+# Electron runtime is installed and says on one line that it was skipped elsewhere), unit
+# and integration tests.
 # Integration tests start their own services (Secret Service here, relays and PostgreSQL
 # in the test setup), so nothing needs to run beforehand.
 set -euo pipefail
@@ -8,11 +10,13 @@ cd "$(dirname "$0")/.."
 
 echo "== lint"; npx eslint .
 echo "== typecheck"; npm run -s typecheck
+# Electron security lint of src/ (fails on high severity); report in test-results/electronegativity/.
+echo "== electronegativity"; node scripts/electronegativity.mjs
 echo "== tests"
 mkdir -p test-results
 status=0
 # Before vitest, so the suite still closes with the summary line below.
-echo "== e2e (browser target)"; scripts/with-secret-service.sh npx playwright test || status=$?
+echo "== e2e (browser target; the Electron shell where an Electron runtime is installed)"; scripts/with-secret-service.sh npx playwright test || status=$?
 scripts/with-secret-service.sh npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@" || status=$?
 node scripts/print-test-summary.js test-results/vitest.json || status=1
 exit $status

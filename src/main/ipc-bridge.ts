@@ -10,24 +10,31 @@ export interface IpcBridgeOptions {
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
   handlers: ApiHandlers;
   events: ApiEventSource;
-  /** The window whose page receives events. */
-  webContents: Pick<WebContents, 'send' | 'isDestroyed'>;
+  /** The page that receives events: the app window's, while there is one (macOS keeps the app without windows). */
+  target: () => Pick<WebContents, 'send' | 'isDestroyed'> | undefined;
   /** True only for our own top-level page (checked on every call: frames can navigate). */
   isTrustedSender: (event: IpcMainInvokeEvent) => boolean;
+  /** Told about every refused caller. */
+  onRefused?: (channel: string) => void;
 }
 
 /** Registers the bridge; the returned function removes every handler and listener again. */
 export function registerIpcBridge(options: IpcBridgeOptions): () => void {
   for (const method of METHOD_NAMES) {
-    options.ipcMain.handle(ipcMethodChannel(method), async (event, args: unknown): Promise<DispatchOutcome> => {
-      if (!options.isTrustedSender(event)) return { ok: false, error: { code: 'INTERNAL', message: 'caller not allowed' } };
+    const channel = ipcMethodChannel(method);
+    options.ipcMain.handle(channel, async (event, args: unknown): Promise<DispatchOutcome> => {
+      if (!options.isTrustedSender(event)) {
+        options.onRefused?.(channel);
+        return { ok: false, error: { code: 'INTERNAL', message: 'caller not allowed' } };
+      }
       return dispatch(options.handlers, method, args);
     });
   }
   const forwarders = EVENT_NAMES.map((name) => {
     const listener = (payload: unknown) => {
       const parsed = EVENTS[name].safeParse(payload);
-      if (parsed.success && !options.webContents.isDestroyed()) options.webContents.send(ipcEventChannel(name), parsed.data);
+      const target = options.target();
+      if (parsed.success && target && !target.isDestroyed()) target.send(ipcEventChannel(name), parsed.data);
     };
     options.events.on(name, listener);
     return { name, listener };

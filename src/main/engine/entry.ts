@@ -1,0 +1,68 @@
+// The engine process: one profile opened with the messenger engine, served to the main
+// process over the engine link. Packaged, it runs as an Electron utility process (Node
+// inside the Electron binary, so the native modules electron-builder rebuilt for Electron
+// load); in development and in tests it runs under the system's Node, whose native builds
+// are the ones npm installed. It never imports electron.
+import { parseArgs } from 'node:util';
+import type { EngineLink } from '../engine-link.js';
+import { serveEngine } from '../engine-link.js';
+import type { LocalRelay } from '../../host/start-support.js';
+import { ensureLocalRelay } from './local-relay.js';
+import { EngineProfile } from './profile.js';
+
+/** Electron's utility-process port, as far as this process uses it. */
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+  postMessage(message: unknown): void;
+}
+
+function parentLink(): { link: EngineLink; onParentGone: (listener: () => void) => void } {
+  const port = (process as { parentPort?: ParentPort }).parentPort;
+  if (port) {
+    return {
+      link: { send: (message) => port.postMessage(message), onMessage: (listener) => void port.on('message', (event) => listener(event.data)) },
+      // Electron ends a utility process together with its parent.
+      onParentGone: () => {},
+    };
+  }
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('the engine process needs a parent: an Electron utility process or a Node child with an IPC channel');
+  return {
+    link: { send: (message) => void send(message), onMessage: (listener) => void process.on('message', listener) },
+    onParentGone: (listener) => void process.once('disconnect', listener),
+  };
+}
+
+function log(message: string, fields?: Record<string, unknown>): void {
+  console.error(`aegees engine: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { profile: { type: 'string' }, 'local-relay': { type: 'boolean', default: false } } });
+  const profileDir = values.profile;
+  if (!profileDir) throw new Error('usage: engine --profile DIR [--local-relay]');
+  const { link, onParentGone } = parentLink();
+  let relay: LocalRelay | undefined;
+  const profile = new EngineProfile({
+    profileDir,
+    engine: { onWarning: (message, error) => log(message, error instanceof Error ? { error: error.message } : undefined) },
+    ...(values['local-relay'] ? { prepare: async (messenger) => void (relay ??= await ensureLocalRelay(messenger, profileDir, log)) } : {}),
+    log,
+  });
+  let closing: Promise<void> | undefined;
+  const closeOnce = () => (closing ??= profile.close().finally(() => relay?.stop()));
+  const served = serveEngine(link, { handlers: profile.handlers, events: profile.events, close: closeOnce }, log);
+  // A terminal's Ctrl+C reaches the whole process group; the profile still closes cleanly.
+  process.once('SIGINT', () => void closeOnce().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void closeOnce().then(() => process.exit(0)));
+  onParentGone(() => void closeOnce().then(() => process.exit(0)));
+  await profile.open();
+  await served;
+  // Nothing may keep the process alive once the profile is closed (a D-Bus handle, a timer).
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  log('stopped', { error: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+});
