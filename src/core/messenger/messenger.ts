@@ -166,6 +166,8 @@ export class Messenger extends EventEmitter<Events> {
   /** Copies left on their relay for now, by relay URL and message id: tried again later. */
   private readonly receiveRetries = new Map<string, NodeJS.Timeout>();
   private started = false;
+  /** Conversations with received messages whose conversationUpdated is still to come. */
+  private readonly changedConversations = new Map<string, Buffer>();
   private linking: Linking | undefined;
   private readonly approvals = new Map<string, PendingApproval>();
   /** Identity keys of relays only a link in progress uses (the new device's waiting mailbox). */
@@ -1240,7 +1242,7 @@ export class Messenger extends EventEmitter<Events> {
     });
     if (result.stored) {
       this.emitMessage('messageAdded', result.seq);
-      this.emit('conversationUpdated', this.conversationView(conversation.id));
+      this.conversationChanged(conversation.id);
     }
     return true;
   }
@@ -1340,6 +1342,30 @@ export class Messenger extends EventEmitter<Events> {
   private emitMessage(event: 'messageAdded' | 'messageUpdated', seq: number): void {
     const message = this.store.messages.getBySeq(seq);
     if (message) this.emit(event, this.messageView(message));
+  }
+
+  /**
+   * One conversationUpdated per conversation after the current burst of received messages,
+   * not one per message: a view counts the unread messages, so a view per message of a
+   * backlog costs time in proportion to the square of its length.
+   */
+  private conversationChanged(conversationId: Buffer): void {
+    if (this.changedConversations.size === 0) {
+      setImmediate(() => {
+        const ids = [...this.changedConversations.values()];
+        this.changedConversations.clear();
+        if (!this.started) return; // closing: the store may be gone
+        for (const id of ids) {
+          try {
+            const view = this.store.conversations.get(id) && this.conversationView(id);
+            if (view) this.emit('conversationUpdated', view);
+          } catch (error) {
+            this.warn(`updating conversation ${hex(id)} failed`, error);
+          }
+        }
+      });
+    }
+    this.changedConversations.set(hex(conversationId), conversationId);
   }
 
   private warn(message: string, error?: unknown): void {
