@@ -52,8 +52,9 @@ async function main(): Promise<void> {
   let closing: Promise<void> | undefined;
   const closeOnce = () => (closing ??= profile.close().finally(() => relay?.stop()));
   const served = serveEngine(link, { handlers: profile.handlers, events: profile.events, close: closeOnce }, log);
-  // A terminal's Ctrl+C reaches the whole process group; the profile still closes cleanly.
-  process.once('SIGINT', () => void closeOnce().then(() => process.exit(0)));
+  // Ctrl+C in a terminal reaches the whole process group. The main process answers it with
+  // a shutdown request, which closes the profile; exiting here first would look like a crash.
+  process.on('SIGINT', () => {});
   process.once('SIGTERM', () => void closeOnce().then(() => process.exit(0)));
   onParentGone(() => void closeOnce().then(() => process.exit(0)));
   await profile.open();
