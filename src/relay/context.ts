@@ -4,7 +4,7 @@ import type { RelayConfig } from './config.js';
 import type { MemoryBudget } from './http/body.js';
 import type { Logger } from './log.js';
 import type { RelayMetrics } from './metrics.js';
-import type { RelayStore } from './store/store.js';
+import type { PendingEnvelope, RelayStore } from './store/store.js';
 
 export interface RelayContext {
   readonly config: RelayConfig;
@@ -14,5 +14,5 @@ export interface RelayContext {
   readonly log: Logger;
   readonly bodyBudget: MemoryBudget;
   /** Pushes to this process's connected mailboxes after a deposit committed. */
-  readonly onDeposited: (mailboxIds: readonly Buffer[]) => void;
+  readonly onDeposited: (mailboxIds: readonly Buffer[], envelope: PendingEnvelope) => void;
 }

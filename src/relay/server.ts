@@ -53,7 +53,7 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
     log,
     bodyBudget,
     // Only called once requests are served, after `mailboxes` exists.
-    onDeposited: (mailboxIds) => mailboxes.notify(mailboxIds),
+    onDeposited: (mailboxIds, envelope) => mailboxes.deposited(mailboxIds, envelope),
   };
   const mailboxes = new MailboxHub(ctx);
   store.onRemoteDeposit((mailboxIds) => (mailboxIds.length > 0 ? mailboxes.notify(mailboxIds) : mailboxes.notifyAll()));

@@ -43,6 +43,12 @@ export interface RelayProcess {
   kill(): Promise<void>;
 }
 
+/** Relays this process started; killed if it exits without stopping them (a crashed test). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 function flagsFor(options: RelayProcessOptions, dataDir: string): string[] {
   const flags: Record<string, string | number> = {
     host: '127.0.0.1',
@@ -81,6 +87,10 @@ function collectLogs(child: ChildProcess, logs: LogLine[], onLine: (line: LogLin
 
 /** Starts a relay and resolves once it listens; rejects (with its logs) if it exits first. */
 export async function spawnRelay(options: RelayProcessOptions = {}): Promise<RelayProcess> {
+  const level = options.flags?.['log-level'];
+  if (level !== undefined && !['info', 'debug', 'trace'].includes(String(level))) {
+    throw new Error('spawnRelay waits for the info-level "relay listening" line: log-level must be info, debug or trace');
+  }
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aegees-relay-'));
   const logs: LogLine[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...flagsFor(options, dataDir)], {
@@ -88,8 +98,12 @@ export async function spawnRelay(options: RelayProcessOptions = {}): Promise<Rel
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
   });
   const listening = await new Promise<LogLine>((resolve, reject) => {
     collectLogs(child, logs, (line) => {

@@ -101,6 +101,8 @@ export function openMailbox(transport: RelayTransport, relayKey: Buffer, options
         for (const id of msgIds) unsentAcks.push(typeof id === 'string' ? id : Buffer.from(id).toString('hex'));
       },
       close() {
+        // Acks given before close still go out: the relay then deletes instead of redelivering.
+        sendAcks();
         return new Promise<void>((done) => {
           if (ws.readyState === WebSocket.CLOSED) done();
           else {

@@ -50,11 +50,12 @@ export async function handleDeposit(ctx: RelayContext, req: IncomingMessage, res
   requireContentType(req, 'application/json');
   const deposit = parseDeposit(ctx, await readBody(req, res, bodyLimit(ctx), ctx.bodyBudget));
   const digest = depositDigest(deposit);
+  const bodyHash = blake2b(32, deposit.envelope);
   const now = Date.now();
   const outcome = await ctx.store.deposit({
     ...deposit,
     digest,
-    bodyHash: blake2b(32, deposit.envelope),
+    bodyHash,
     now,
     expiresAt: now + Math.round(ctx.config.envelopeTtl * 1000),
     quota: { envelopes: ctx.config.quotaEnvelopes, bytes: ctx.config.quotaBytes },
@@ -73,7 +74,11 @@ export async function handleDeposit(ctx: RelayContext, req: IncomingMessage, res
     case 'stored':
     case 'duplicate': {
       ctx.metrics.deposits.inc({ result: outcome.kind });
-      if (outcome.kind === 'stored') ctx.onDeposited(deposit.mailboxIds);
+      if (outcome.kind === 'stored') {
+        ctx.onDeposited(deposit.mailboxIds, {
+          seq: outcome.seq, msgId: deposit.msgId, envelope: deposit.envelope, bodyHash, expiresAt: outcome.expiresAt,
+        });
+      }
       const receipt = signDepositReceipt(
         { relayKey: ctx.identity.publicKey, digest, expiresAt: outcome.expiresAt }, ctx.identity.secretKey,
       );

@@ -12,6 +12,7 @@ import {
   type ServerFrame,
 } from '../../common/relay-protocol.js';
 import type { RelayContext } from '../context.js';
+import type { PendingEnvelope } from '../store/store.js';
 import { TokenBuckets } from '../rate-limit.js';
 
 /**
@@ -45,6 +46,8 @@ export class MailboxConnection {
   private readonly damaged = new Set<number>();
   private draining = false;
   private drainAgain = false;
+  /** The store may hold envelopes for this mailbox that were not pushed (the window was full). */
+  private backlog = true;
 
   constructor(
     private readonly ctx: RelayContext,
@@ -169,11 +172,34 @@ export class MailboxConnection {
     } finally {
       for (const seq of seqs) this.acking.delete(seq);
     }
-    this.drain();
+    if (this.backlog) this.drain();
   }
 
   private windowOpen(): boolean {
     return this.inflight.size < this.ctx.config.pushWindow && this.inflightBytes < this.ctx.config.pushWindowBytes;
+  }
+
+  /**
+   * A just-committed envelope for this mailbox: pushed from memory when nothing older is
+   * waiting, which saves reading back what was just written; otherwise a drain finds it.
+   */
+  offer(envelope: PendingEnvelope): void {
+    if (this.state !== 'ready') return;
+    if (this.draining || this.backlog || !this.windowOpen()) {
+      this.backlog = true;
+      this.drain();
+      return;
+    }
+    this.push(envelope);
+  }
+
+  private push(row: PendingEnvelope): void {
+    const msgId = row.msgId.toString('hex');
+    this.inflight.set(msgId, { seq: row.seq, bytes: row.envelope.length });
+    this.inflightBytes += row.envelope.length;
+    this.ctx.metrics.inflightBytes.inc(row.envelope.length);
+    this.ctx.metrics.pushes.inc();
+    this.send({ type: 'envelope', msgId, expiresAt: row.expiresAt, envelope: row.envelope.toString('base64url') });
   }
 
   /** Pushes pending envelopes while the window is open; re-runs if notified meanwhile. */
@@ -212,14 +238,14 @@ export class MailboxConnection {
             this.ctx.log.error({ msgId }, 'stored envelope is damaged (hash differs); refusing to push it');
             continue;
           }
-          this.inflight.set(msgId, { seq: row.seq, bytes: row.envelope.length });
-          this.inflightBytes += row.envelope.length;
-          this.ctx.metrics.inflightBytes.inc(row.envelope.length);
-          this.ctx.metrics.pushes.inc();
-          this.send({ type: 'envelope', msgId, expiresAt: row.expiresAt, envelope: row.envelope.toString('base64url') });
+          this.push(row);
         }
-        if (rows.length < room) break;
+        if (rows.length < room) {
+          this.backlog = false;
+          break;
+        }
       }
+      if (!this.windowOpen()) this.backlog = true;
     } while (this.drainAgain && this.state === 'ready');
   }
 

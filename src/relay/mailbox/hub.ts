@@ -9,6 +9,7 @@ import { CLOSE_CODES, NonceHex } from '../../common/relay-protocol.js';
 import type { RelayContext } from '../context.js';
 import { MAX_FRAME_BYTES } from '../http/info.js';
 import { HttpError } from '../http/respond.js';
+import type { PendingEnvelope } from '../store/store.js';
 import { MailboxConnection, type ConnectionHost } from './connection.js';
 
 const PING_INTERVAL_MS = 30_000;
@@ -55,6 +56,11 @@ export class MailboxHub implements ConnectionHost {
 
   notify(mailboxIds: readonly Buffer[]): void {
     for (const mailboxId of mailboxIds) this.byMailbox.get(mailboxId.toString('hex'))?.drain();
+  }
+
+  /** A deposit this process committed: offered straight to connected recipients. */
+  deposited(mailboxIds: readonly Buffer[], envelope: PendingEnvelope): void {
+    for (const mailboxId of mailboxIds) this.byMailbox.get(mailboxId.toString('hex'))?.offer(envelope);
   }
 
   /** After a gap in cross-process notifications: look for missed deposits everywhere. */

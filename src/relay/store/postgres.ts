@@ -223,7 +223,7 @@ class PostgresStore implements RelayStore {
           }
         }
         await client.query('SELECT pg_notify($1, $2)', [CHANNEL, this.notifyPayload(input.mailboxIds)]);
-        return { kind: 'stored', expiresAt: input.expiresAt } as const;
+        return { kind: 'stored', expiresAt: input.expiresAt, seq } as const;
       });
     } catch (error) {
       if (error === rollback && refused) return refused;

@@ -76,6 +76,8 @@ interface PendingRow { seq: number; msg_id: Buffer; body: Buffer; body_hash: Buf
 
 interface QueuedWrite {
   run(): unknown;
+  /** Must be on disk before the caller answers (fsync); false for acks and sweeps, which may be redone. */
+  durable: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -171,6 +173,7 @@ class SqliteStore implements RelayStore {
   private readonly queue: QueuedWrite[] = [];
   private flushScheduled = false;
   private closed = false;
+  private syncFull = true;
 
   private readonly q;
 
@@ -245,11 +248,15 @@ class SqliteStore implements RelayStore {
     };
   }
 
-  /** Runs `run` inside the next group commit; resolves once that commit is durable. */
-  private write<T>(run: () => T): Promise<T> {
+  /**
+   * Runs `run` inside the next group commit; resolves once that commit is done — and on disk
+   * if `durable`. A lost ack or sweep after a power cut only means a redelivery (which
+   * clients dedupe) or a later sweep, so only batches with a deposit or an upload fsync.
+   */
+  private write<T>(run: () => T, durable: boolean): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ run, durable, resolve: resolve as (value: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -262,7 +269,12 @@ class SqliteStore implements RelayStore {
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const durable = batch.some((op) => op.durable);
     try {
+      if (durable !== this.syncFull) {
+        this.db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
+        this.syncFull = durable;
+      }
       this.db.transaction(() => {
         for (const op of batch) {
           try {
@@ -285,7 +297,7 @@ class SqliteStore implements RelayStore {
   }
 
   async deposit(input: DepositInput): Promise<DepositOutcome> {
-    return this.write(() => this.depositNow(input));
+    return this.write(() => this.depositNow(input), true);
   }
 
   private depositNow(input: DepositInput): DepositOutcome {
@@ -319,7 +331,7 @@ class SqliteStore implements RelayStore {
       this.q.insertEnvelopeBlob.run(seq, blobId);
       this.q.referenceBlob.run(blobId);
     }
-    return { kind: 'stored', expiresAt: input.expiresAt };
+    return { kind: 'stored', expiresAt: input.expiresAt, seq };
   }
 
   async pending(mailboxId: Buffer, exclude: readonly number[], limit: number): Promise<PendingEnvelope[]> {
@@ -351,7 +363,7 @@ class SqliteStore implements RelayStore {
         }
       }
       return { delivered, deletedEnvelopes, deletedBlobs: 0 };
-    });
+    }, false);
     await this.removeFiles(freed);
     return { ...outcome, deletedBlobs: freed.files.length };
   }
@@ -399,7 +411,7 @@ class SqliteStore implements RelayStore {
         }
         this.q.deleteTombstones.run(now);
         return { envelopes: envelopes.length, more: envelopes.length === SWEEP_BATCH || blobs.length === SWEEP_BATCH };
-      });
+      }, false);
       await this.removeFiles(freed);
       expiredEnvelopes += batch.envelopes;
       expiredBlobs += freed.files.length;
@@ -420,6 +432,7 @@ class SqliteStore implements RelayStore {
     const file = await this.files.write(upload.data);
     const inserted = await this.write(
       () => this.q.insertBlob.run(upload.blobId, file, upload.size, upload.now, upload.expiresAt).changes === 1,
+      true,
     );
     if (inserted) return 'stored';
     await this.files.remove(file);

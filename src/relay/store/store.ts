@@ -20,7 +20,7 @@ export interface DepositInput {
 }
 
 export type DepositOutcome =
-  | { readonly kind: 'stored'; readonly expiresAt: number }
+  | { readonly kind: 'stored'; readonly expiresAt: number; readonly seq: number }
   /** Same message id and same content: already stored or already delivered. */
   | { readonly kind: 'duplicate'; readonly expiresAt: number }
   /** Same message id, different content. */
