@@ -2,6 +2,7 @@
 // none twice; data damaged at rest (truncated or bit-flipped database file, blob file or
 // rows) is refused, and the relay says so.
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import pg from 'pg';
@@ -68,6 +69,39 @@ describe.each(BACKENDS)('faults on %s', (backend) => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('on SIGTERM finishes the request in flight, closes mailboxes with 1001, and exits 0', async () => {
+    const options = await backendOptions(backend, 'sigterm');
+    const relay = await spawnRelay({ ...options, flags });
+    const client = clientFor(relay);
+    const inbox = await connectInbox(client);
+    const body = Buffer.from(JSON.stringify({
+      msgId: newMsgId().toString('hex'), mailboxes: [inbox.session.mailboxId.toString('hex')], blobs: [],
+      envelope: opaque(5000).toString('base64url'),
+    }));
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${relay.url}/v1/envelopes`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': body.length },
+      }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on('error', reject);
+      req.write(body.subarray(0, 1000));
+      void waitFor(async () => (await metricValue(relay, 'aegees_relay_request_body_bytes')) > 0, 'the body to be in flight')
+        .then(async () => {
+          const stopping = relay.stop();
+          await waitFor(() => logged(relay, 'relay shutting down'), 'shutdown to begin');
+          req.end(body.subarray(1000));
+          await stopping;
+        });
+    });
+    expect((await answer).status).toBe(201);
+    expect(await inbox.closed).toMatchObject({ code: 1001 });
+    expect(await relay.exited).toEqual({ code: 0, signal: null });
+    client.close();
   });
 
   it('refuses to push an envelope or serve a blob whose stored bytes were damaged, and logs it', async () => {
