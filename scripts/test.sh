@@ -14,9 +14,10 @@ echo "== typecheck"; npm run -s typecheck
 echo "== electronegativity"; node scripts/electronegativity.mjs
 echo "== tests"
 mkdir -p test-results
+rm -f test-results/playwright.json test-results/vitest.json
 status=0
 # Before vitest, so the suite still closes with the summary line below.
 echo "== e2e (browser target; the Electron shell where an Electron runtime is installed)"; scripts/with-secret-service.sh npx playwright test || status=$?
 scripts/with-secret-service.sh npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@" || status=$?
-node scripts/print-test-summary.js test-results/vitest.json || status=1
+node scripts/print-test-summary.js test-results/vitest.json test-results/playwright.json || status=1
 exit $status
