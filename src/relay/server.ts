@@ -146,6 +146,8 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
   server.on('checkContinue', onRequest);
   server.requestTimeout = config.requestTimeout * 1000;
   server.headersTimeout = 15_000;
+  // Clients keep connections for many requests; a longer idle time means fewer reconnects.
+  server.keepAliveTimeout = 10_000;
   server.maxConnections = config.maxConnections;
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

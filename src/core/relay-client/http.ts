@@ -42,6 +42,8 @@ export function relayBaseUrl(url: string): URL {
   return parsed;
 }
 
+class StaleSocketError extends Error {}
+
 export class RelayTransport {
   private readonly agent: HttpAgent;
   private readonly timeoutMs: number;
@@ -79,26 +81,47 @@ export class RelayTransport {
     return req;
   }
 
-  /** Sends an optional body and resolves with the response head. */
-  private exchange(
+  /**
+   * Sends an optional body and resolves with the response head. A kept-alive socket the relay
+   * closed just as it was reused fails before any answer; every relay request is idempotent
+   * (deposits by msgId, uploads by content), so that case is retried once on a fresh socket,
+   * unless a streamed body has already started.
+   */
+  private async exchange(
+    method: string, path: string, headers: Record<string, string | number>, body?: Buffer | AsyncIterable<Uint8Array>,
+  ): Promise<IncomingMessage> {
+    try {
+      return await this.attempt(method, path, headers, body);
+    } catch (error) {
+      if (!(error instanceof StaleSocketError)) throw error;
+      return this.attempt(method, path, headers, body);
+    }
+  }
+
+  private attempt(
     method: string, path: string, headers: Record<string, string | number>, body?: Buffer | AsyncIterable<Uint8Array>,
   ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = this.start(method, path, headers);
       let answered = false;
+      let streaming = false;
       req.on('response', (res) => {
         answered = true;
         resolve(res);
       });
-      req.on('error', (error) => {
+      req.on('error', (error: NodeJS.ErrnoException) => {
         // A relay may refuse (413, 429, …) and close while the body is still being sent.
-        if (!answered) reject(error instanceof AegeesError ? error : unavailable(`relay unreachable: ${error.message}`, error));
+        if (answered) return;
+        if (req.reusedSocket && !streaming && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+          reject(new StaleSocketError(error.message));
+        } else reject(error instanceof AegeesError ? error : unavailable(`relay unreachable: ${error.message}`, error));
       });
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);
       else {
         // Expect: 100-continue, so a refusal costs no upload.
         req.once('continue', () => {
+          streaming = true;
           pipeline(Readable.from(body), req).catch((error: unknown) => {
             if (!answered) reject(unavailable(`upload failed: ${(error as Error).message}`, error));
             req.destroy();
