@@ -4,21 +4,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { securityHeaders } from '../host/security.js';
-import { resolveInside } from '../host/static-files.js';
+import { CONTENT_TYPES, resolveInside } from '../host/static-files.js';
 import { isAppUrl } from './app-origin.js';
 
 export const APP_HEADERS: Readonly<Record<string, string>> = securityHeaders("'none'");
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 /** A handler for protocol.handle: only GET and HEAD of files inside `rootDir`, always with APP_HEADERS. */
 export function createAppProtocolHandler(rootDir: string): (request: Request) => Promise<Response> {

@@ -4,11 +4,12 @@
 // load); in development and in tests it runs under the system's Node, whose native builds
 // are the ones npm installed. It never imports electron.
 import { parseArgs } from 'node:util';
+import { ProfileSession } from '../../core/app/profile-session.js';
+import type { Messenger } from '../../core/messenger/messenger.js';
+import { ensureLocalRelay, localRelayFiles } from '../../host/local-relay.js';
+import type { LocalRelay } from '../../host/start-support.js';
 import type { EngineLink } from '../engine-link.js';
 import { serveEngine } from '../engine-link.js';
-import type { LocalRelay } from '../../host/start-support.js';
-import { ensureLocalRelay } from './local-relay.js';
-import { EngineProfile } from './profile.js';
 
 /** Electron's utility-process port, as far as this process uses it. */
 interface ParentPort {
@@ -43,10 +44,18 @@ async function main(): Promise<void> {
   if (!profileDir) throw new Error('usage: engine --profile DIR [--local-relay]');
   const { link, onParentGone } = parentLink();
   let relay: LocalRelay | undefined;
-  const profile = new EngineProfile({
+  // Unpackaged runs (npm start with an Electron runtime) keep the browser target's first-run
+  // behaviour, so the same profile works in both; the relay runs from source, hence the flag.
+  // The profile opens again after a restored backup replaced it; one local relay is enough.
+  const prepare = async (messenger: Messenger) => {
+    if (relay) return;
+    relay = await ensureLocalRelay(messenger, profileDir, (message) => log(message));
+    if (relay) log('local relay running', { url: relay.url, dataDir: localRelayFiles(profileDir).dataDir });
+  };
+  const profile = new ProfileSession({
     profileDir,
     engine: { onWarning: (message, error) => log(message, error instanceof Error ? { error: error.message } : undefined) },
-    ...(values['local-relay'] ? { prepare: async (messenger) => void (relay ??= await ensureLocalRelay(messenger, profileDir, log)) } : {}),
+    ...(values['local-relay'] ? { prepare } : {}),
     log,
   });
   let closing: Promise<void> | undefined;

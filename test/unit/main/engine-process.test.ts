@@ -84,6 +84,36 @@ describe('engine process', () => {
     expect(logs).toEqual([]);
   });
 
+  it('restores a backup in place of a profile without an account, and serves the restored account', async () => {
+    const spawnWithKeychain = (profileDir: string) =>
+      startEngine(
+        spawnNodeEngine({ node: WITH_SECRET_SERVICE, execArgv: [process.execPath, '--import', 'tsx'], entry: ENTRY, args: ['--profile', profileDir], env: engineEnv() }),
+        () => {},
+        failOnExit,
+      );
+    const backupPath = join(root, 'grace.aegees-backup');
+    const source = spawnWithKeychain(join(root, 'grace'));
+    await source.client.handlers.addRelay({ url: relay.url, identityKey: relay.identityKey.toString('hex') });
+    const me = await source.client.handlers.createAccount({ displayName: 'Grace' });
+    await source.client.handlers.exportBackup({ path: backupPath, passphrase: 'correct horse battery staple' });
+    await expect(source.shutdown(60_000)).resolves.toBe(0);
+
+    const profileDir = join(root, 'grace-restored');
+    const target = spawnWithKeychain(profileDir);
+    const statuses: unknown[] = [];
+    target.client.events.on('profileChanged', (status) => statuses.push(status));
+    await expect(target.client.handlers.getProfileStatus({})).resolves.toEqual({ kind: 'no-account' });
+    const wrong = await target.client.handlers.importBackup({ path: backupPath, passphrase: 'not the passphrase' }).catch((error: unknown) => error);
+    expect(isAegeesError(wrong, 'WRONG_PASSPHRASE')).toBe(true);
+    await expect(target.client.handlers.getProfileStatus({})).resolves.toEqual({ kind: 'no-account' });
+
+    await expect(target.client.handlers.importBackup({ path: backupPath, passphrase: 'correct horse battery staple' })).resolves.toEqual(me);
+    await expect(target.client.handlers.getProfileStatus({})).resolves.toEqual({ kind: 'ready', me });
+    expect(statuses).toContainEqual({ kind: 'ready', me });
+    await expect(target.shutdown(60_000)).resolves.toBe(0);
+    expect(existsSync(join(profileDir, 'aegees.db'))).toBe(true);
+  });
+
   it('without a keychain: getProfileStatus says what to do, other calls are refused, shutdown is clean', async () => {
     const engine = startEngine(
       spawnNodeEngine({
