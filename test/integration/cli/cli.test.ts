@@ -43,7 +43,9 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('the CLI', () => {
+// Each command is a fresh Node process that loads the engine through tsx: a dozen of them
+// on a loaded two-core machine need more than the project's default test time.
+describe('the CLI', { timeout: 600_000 }, () => {
   it('takes two people from init to a delivered message with an attachment', async () => {
     const relaySpec = `${relay.url}#${relay.identityKey.toString('hex')}`;
     await json('alice', 'init', '--name', 'Alice', '--relay', relaySpec);
