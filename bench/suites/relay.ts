@@ -29,6 +29,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Progress on stderr; stdout is the Markdown. */
 const progress = (message: string) => process.stderr.write(`[relay bench] ${message}\n`);
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function ownCpu(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+interface Rate {
+  readonly perSecond: number;
+  /** CPU microseconds per message: the server process, and the load generator. */
+  readonly serverCpu: number;
+  readonly generatorCpu: number;
+}
+
 function rssOf(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((entry) => entry.startsWith('VmRSS:'))!;
   return Number(line.replace(/\D+/g, '')) * 1024;
@@ -61,6 +79,8 @@ async function spawnForwarder(): Promise<{ url: string; child: ChildProcess }> {
 
 /** One message path under test: `send` starts a message; receipt is reported via `onDelivered`. */
 interface Target {
+  /** The server process. */
+  readonly pid: number;
   send(mailbox: number, msgId: Buffer, envelope: Buffer): Promise<void>;
   /** Resolves once everything delivered so far is also gone from the server (the relay's delete). */
   settled(delivered: number): Promise<void>;
@@ -69,7 +89,7 @@ interface Target {
 
 type Deliveries = Map<string, (at: number) => void>;
 
-async function forwarderTarget(deliveries: Deliveries): Promise<Target & { pid: number }> {
+async function forwarderTarget(deliveries: Deliveries): Promise<Target> {
   const { url, child } = await spawnForwarder();
   const receivers = await Promise.all(Array.from({ length: MAILBOXES }, (_, index) => new Promise<WebSocket>((resolve) => {
     const ws = new WebSocket(`${url}/?receiver=${index}`, { perMessageDeflate: false });
@@ -120,6 +140,7 @@ async function relayTarget(deliveries: Deliveries, relay: RelayProcess): Promise
     },
   })));
   return {
+    pid: relay.pid,
     async send(mailbox, msgId, envelope) {
       await client.deposit({ msgId, mailboxIds: [ids[mailbox]!], envelope });
     },
@@ -148,9 +169,11 @@ function roundTrip(target: Target, deliveries: Deliveries, mailbox: number, enve
 }
 
 /** Closed loop, IN_FLIGHT messages outstanding: messages per second including the final deletes. */
-async function saturate(target: Target, deliveries: Deliveries, count: number, alreadyDelivered: number): Promise<number> {
+async function saturate(target: Target, deliveries: Deliveries, count: number, alreadyDelivered: number): Promise<Rate> {
   const envelope = randomBytes(ENVELOPE_BYTES);
   let sent = 0;
+  const serverCpu = cpuOf(target.pid);
+  const generatorCpu = ownCpu();
   const start = performance.now();
   await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
     while (sent < count) {
@@ -160,7 +183,11 @@ async function saturate(target: Target, deliveries: Deliveries, count: number, a
     }
   }));
   await target.settled(alreadyDelivered + count);
-  return count / ((performance.now() - start) / 1000);
+  return {
+    perSecond: count / ((performance.now() - start) / 1000),
+    serverCpu: ((cpuOf(target.pid) - serverCpu) / count) * 1e6,
+    generatorCpu: ((ownCpu() - generatorCpu) / count) * 1e6,
+  };
 }
 
 /** Open loop at `rate` messages per second: latencies of every message, sorted. */
@@ -194,7 +221,10 @@ async function idleMemory(connect: () => Promise<{ close(): void }>, pid: number
   return (after - before) / IDLE_CONNECTIONS;
 }
 
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
+
 async function main(): Promise<void> {
+  const loadAtStart = loadAverage();
   const deliveries: Deliveries = new Map();
   const relayFlags = { 'rate-limit': 0, 'max-connections': 20_000 };
 
@@ -203,14 +233,14 @@ async function main(): Promise<void> {
   await saturate(forwarder, deliveries, WARMUP, 0);
   const forwardRate = await saturate(forwarder, deliveries, MESSAGES, 0);
   await forwarder.close();
-  progress(`baseline forwarding: ${fixed(forwardRate)} messages/s`);
+  progress(`baseline forwarding: ${fixed(forwardRate.perSecond)} messages/s`);
 
   const relay = await spawnRelay({ flags: relayFlags });
   const target = await relayTarget(deliveries, relay);
   await saturate(target, deliveries, WARMUP, 0);
   const relayRate = await saturate(target, deliveries, MESSAGES, WARMUP);
-  progress(`relay: ${fixed(relayRate)} messages/s`);
-  const latencyRate = Math.round(relayRate * 0.25);
+  progress(`relay: ${fixed(relayRate.perSecond)} messages/s`);
+  const latencyRate = Math.round(relayRate.perSecond * 0.25);
   const relayLatency = await latencies(target, deliveries, latencyRate);
   await target.close();
   await relay.stop();
@@ -262,13 +292,16 @@ async function main(): Promise<void> {
     `machine. ${MAILBOXES} connected mailboxes, ${fixed(ENVELOPE_BYTES)}-byte envelopes, ${IN_FLIGHT} messages in flight,`,
     `${fixed(MESSAGES)} measured messages after ${fixed(WARMUP)} warm-up. Baseline: a bare \`ws\` server that forwards each`,
     'frame to the mailbox socket (no storage, no auth, no validation), driven by the same generator.',
+    `The machine is shared: its 1-minute load average was ${loadAtStart} at the start of this run and`,
+    `${loadAverage()} at the end. CPU per message (server process, and the generator) is measured`,
+    'from /proc and process.cpuUsage over the throughput run, so it is less sensitive to that load.',
     '',
     '### Throughput: deposit → push → ack → delete',
     '',
-    '| path | messages/s | ratio to baseline |',
-    '| --- | ---: | ---: |',
-    `| relay (durable deposit, push, ack, delete) | ${fixed(relayRate)} | **${fixed(relayRate / forwardRate, 2)}** |`,
-    `| bare ws forwarding (baseline) | ${fixed(forwardRate)} | 1.00 |`,
+    '| path | messages/s | ratio to baseline | server CPU µs/message | generator CPU µs/message |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    `| relay (durable deposit, push, ack, delete) | ${fixed(relayRate.perSecond)} | **${fixed(relayRate.perSecond / forwardRate.perSecond, 2)}** | ${fixed(relayRate.serverCpu)} | ${fixed(relayRate.generatorCpu)} |`,
+    `| bare ws forwarding (baseline) | ${fixed(forwardRate.perSecond)} | 1.00 | ${fixed(forwardRate.serverCpu)} | ${fixed(forwardRate.generatorCpu)} |`,
     '',
     `### Latency at 25% of the relay's saturation rate (${fixed(latencyRate)} messages/s, open loop, ${LATENCY_SECONDS} s)`,
     '',
