@@ -9,6 +9,7 @@ import { RelayClient } from '../../../src/core/relay-client/client.js';
 import { mailboxIdFor } from '../../../src/core/crypto/mailbox.js';
 import { blake2b, randomBytes } from '../../../src/core/crypto/sodium.js';
 import { createDatabase } from '../../support/postgres.js';
+import { waitFor } from '../../support/wait.js';
 import type { RelayProcess, RelayProcessOptions } from '../../support/relay-process.js';
 import type { TestCertificate } from '../../support/certs.js';
 
@@ -71,6 +72,19 @@ export function inspectStore(relay: RelayProcess, options: RelayProcessOptions):
       db.close();
     },
   };
+}
+
+const EMPTY: StoreCounts = { envelopes: 0, deliveries: 0, blobs: 0, blobData: 0, mailboxes: 0 };
+
+/**
+ * Waits until the store holds nothing: rows go in one transaction, blob files (SQLite) just
+ * after it commits.
+ */
+export async function waitForEmptyStore(store: StoreInspector): Promise<void> {
+  await waitFor(async () => {
+    const counts = await store.counts();
+    return Object.entries(EMPTY).every(([key, value]) => counts[key as keyof StoreCounts] === value);
+  }, 'the store to hold nothing');
 }
 
 export function blobFiles(dataDir: string): string[] {

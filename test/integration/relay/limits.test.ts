@@ -10,7 +10,7 @@ import { spawnRelay, type RelayProcess } from '../../support/relay-process.js';
 import { waitFor } from '../../support/wait.js';
 import {
   BACKENDS, backendOptions, blobIdOf, chunksOf, clientFor, inspectStore, metricValue, newMailbox, newMsgId, opaque,
-  type StoreInspector,
+  waitForEmptyStore, type StoreInspector,
 } from './harness.js';
 
 /** A GET from a chosen loopback source address, so a test can act as a second client IP. */
@@ -57,11 +57,7 @@ describe.each(BACKENDS)('relay limits on %s', (backend) => {
       await client.deposit({ msgId: expiring, mailboxIds: [mailbox.id], blobIds: [blobIdOf(referenced)], envelope: opaque(100) });
       expect(await store.counts()).toMatchObject({ envelopes: 1, blobs: 2 });
 
-      await waitFor(async () => {
-        const counts = await store.counts();
-        return counts.envelopes === 0 && counts.blobs === 0 && counts.blobData === 0 && counts;
-      }, 'the sweeper to expire everything');
-      expect(await store.counts()).toEqual({ envelopes: 0, deliveries: 0, blobs: 0, blobData: 0, mailboxes: 0 });
+      await waitForEmptyStore(store);
       expect(await metricValue(relay, 'aegees_relay_expiries_total', '{kind="envelope"}')).toBe(1);
       expect(await metricValue(relay, 'aegees_relay_expiries_total', '{kind="blob"}')).toBe(2);
 

@@ -15,8 +15,9 @@ import { blobIdHasher, mailboxIdFor } from '../../../src/core/crypto/mailbox.js'
 import type { RelayClient } from '../../../src/core/relay-client/client.js';
 import { connectInbox } from '../../support/relay-inbox.js';
 import { spawnRelay, type RelayProcess, type RelayProcessOptions } from '../../support/relay-process.js';
-import { waitFor } from '../../support/wait.js';
-import { BACKENDS, backendOptions, chunksOf, clientFor, inspectStore, readAll, type StoreInspector } from './harness.js';
+import {
+  BACKENDS, backendOptions, chunksOf, clientFor, inspectStore, readAll, waitForEmptyStore, type StoreInspector,
+} from './harness.js';
 
 const TEXT = 'Meet me at the old lighthouse at 23:15 — bring the blue notebook (secret marker 7f3a).';
 const FILE_NAME = 'lighthouse-plan-7f3a.txt';
@@ -127,8 +128,7 @@ describe.each(BACKENDS)('no plaintext in the store on %s', (backend) => {
     );
     expect(decrypted.equals(ATTACHMENT)).toBe(true);
     inbox.session.ack([pushed!.msgId]);
-    await waitFor(async () => (await store.counts()).envelopes === 0, 'delivery');
-    expect(await store.counts()).toEqual({ envelopes: 0, deliveries: 0, blobs: 0, blobData: 0, mailboxes: 0 });
+    await waitForEmptyStore(store);
     await inbox.close();
   });
 });

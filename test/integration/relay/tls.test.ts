@@ -13,9 +13,8 @@ import { RelayClient } from '../../../src/core/relay-client/client.js';
 import { generateTestCertificate, type TestCertificate } from '../../support/certs.js';
 import { connectInbox } from '../../support/relay-inbox.js';
 import { RelayExitedError, spawnRelay, type RelayProcess } from '../../support/relay-process.js';
-import { waitFor } from '../../support/wait.js';
 import {
-  BACKENDS, backendOptions, blobIdOf, chunksOf, clientFor, inspectStore, newMailbox, newMsgId, opaque, readAll,
+  BACKENDS, backendOptions, blobIdOf, chunksOf, clientFor, inspectStore, newMailbox, newMsgId, opaque, readAll, waitForEmptyStore,
 } from './harness.js';
 
 let cert: TestCertificate;
@@ -49,8 +48,7 @@ describe.each(BACKENDS)('HTTPS/WSS on %s', (backend) => {
       expect(pushed!.envelope).toEqual(envelope);
       expect(await readAll(await client.downloadBlob(blobIdOf(blob)))).toEqual(blob);
       inbox.session.ack([msgId]);
-      await waitFor(async () => (await store.counts()).envelopes === 0, 'delivery over TLS');
-      expect(await store.counts()).toEqual({ envelopes: 0, deliveries: 0, blobs: 0, blobData: 0, mailboxes: 0 });
+      await waitForEmptyStore(store);
       await inbox.close();
       client.close();
     } finally {
