@@ -30,7 +30,7 @@ describe.each(BACKENDS)('mailbox authentication on %s', (backend) => {
   beforeAll(async () => {
     const options = await backendOptions(backend, 'auth');
     [relay, other] = await Promise.all([
-      spawnRelay({ ...options, flags: { 'rate-limit': 0, 'challenge-ttl': 2 } }),
+      spawnRelay({ ...options, flags: { 'rate-limit': 0, 'challenge-ttl': 4 } }),
       spawnRelay({ flags: { 'rate-limit': 0 } }),
     ]);
     client = clientFor(relay);

@@ -35,7 +35,7 @@ describe.each(BACKENDS)('relay limits on %s', (backend) => {
       const options = await backendOptions(backend, 'ttl');
       relay = await spawnRelay({
         ...options,
-        flags: { 'rate-limit': 0, 'envelope-ttl': 1, 'blob-ttl': 1, 'sweep-interval': 0.2 },
+        flags: { 'rate-limit': 0, 'envelope-ttl': 2, 'blob-ttl': 2, 'sweep-interval': 0.2 },
       });
       client = clientFor(relay);
       store = inspectStore(relay, options);
