@@ -2,7 +2,7 @@
 // waits for their "relay listening" log line. Used by the relay's integration tests, the
 // benchmarks, and later by the messenger's tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,10 +43,14 @@ export interface RelayProcess {
   kill(): Promise<void>;
 }
 
-/** Relays this process started; killed if it exits without stopping them (a crashed test). */
+/** Relays this process started, and the data directories it made for them. */
 const running = new Set<ChildProcess>();
+const madeDirs = new Set<string>();
+// A crashed test must not leave relays behind; temporary data goes when the test process ends
+// (not at stop: a test may restart a relay on the same directory).
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function flagsFor(options: RelayProcessOptions, dataDir: string): string[] {
@@ -91,7 +95,11 @@ export async function spawnRelay(options: RelayProcessOptions = {}): Promise<Rel
   if (level !== undefined && !['info', 'debug', 'trace'].includes(String(level))) {
     throw new Error('spawnRelay waits for the info-level "relay listening" line: log-level must be info, debug or trace');
   }
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aegees-relay-'));
+  let dataDir = options.dataDir;
+  if (dataDir === undefined) {
+    dataDir = mkdtempSync(join(tmpdir(), 'aegees-relay-'));
+    madeDirs.add(dataDir);
+  }
   const logs: LogLine[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...flagsFor(options, dataDir)], {
     cwd: REPO,
