@@ -282,8 +282,15 @@ export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}
       return { name: file.name, mime: file.mime, data: file.data as Uint8Array<ArrayBuffer> };
     },
     search: async ({ query, limit }) => {
-      const titles = new Map(messenger.listConversations().map((c) => [hex(c.id), c.title]));
-      return messenger.search(query, limit).map((hit) => toSearchHit(hit, titles.get(hex(hit.message.conversationId)) ?? ''));
+      // Titles only, not conversation views: a view counts unread messages, which costs
+      // more than the search itself on a large history.
+      const titles = new Map<string, string>();
+      const titleOf = (id: Uint8Array) => {
+        const key = hex(id);
+        if (!titles.has(key)) titles.set(key, messenger.conversationTitle(id));
+        return titles.get(key)!;
+      };
+      return messenger.search(query, limit).map((hit) => toSearchHit(hit, titleOf(hit.message.conversationId)));
     },
 
     listRelays: async () => messenger.listRelays().map(toRelayInfo),

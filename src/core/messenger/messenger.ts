@@ -1314,9 +1314,20 @@ export class Messenger extends EventEmitter<Events> {
 
   // ── Views ───────────────────────────────────────────────────────────────────────────
 
+  /** What a conversation is called: the contact's name, or the group's title. */
+  conversationTitle(conversationId: Uint8Array): string {
+    const record = this.store.conversations.get(conversationId);
+    if (!record) throw new AegeesError('NOT_FOUND', 'no such conversation');
+    return this.titleOf(record);
+  }
+
+  private titleOf(record: ConversationRecord): string {
+    return record.kind === 'direct' ? (this.store.contacts.get(record.peerAccountId!)?.displayName ?? '') : record.title;
+  }
+
   private viewOf(record: ConversationRecord): ConversationView {
     const latest = this.store.conversations.latestMessageSeq(record.id);
-    const title = record.kind === 'direct' ? (this.store.contacts.get(record.peerAccountId!)?.displayName ?? '') : record.title;
+    const title = this.titleOf(record);
     return {
       ...record,
       title,

@@ -175,7 +175,7 @@ export class MessageRepository {
       SELECT m.*, snippet(messages_fts, 0, '${MATCH_START}', '${MATCH_END}', '…', ${SNIPPET_WORDS}) AS marked
       FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
       WHERE messages_fts MATCH @query ${filter}
-      ORDER BY m.sent_at DESC, m.seq DESC LIMIT @limit`;
+      ORDER BY m.seq DESC LIMIT @limit`;
     this.searchAll = db.prepare<[{ query: string; limit: number }], MessageRow & { marked: string }>(search(''));
     this.searchConversation = db.prepare<[{ query: string; limit: number; conversationId: Uint8Array }], MessageRow & { marked: string }>(
       search('AND m.conversation_id = @conversationId'),
@@ -234,7 +234,11 @@ export class MessageRepository {
     };
   }
 
-  /** Messages whose text has every word of `query` (as prefixes), newest first. */
+  /**
+   * Messages whose text has every word of `query` (as prefixes), newest first by local
+   * arrival: that order is the FTS index's own, so SQLite stops at `limit` matches instead
+   * of sorting every match (docs/BENCHMARKS.md, Messenger: search).
+   */
   search(query: string, options: { readonly limit: number; readonly conversationId?: Uint8Array }): SearchHit[] {
     const fts = toFtsQuery(query);
     if (fts === undefined) return [];
