@@ -97,7 +97,7 @@ export async function spawnRelay(options: RelayProcessOptions = {}): Promise<Rel
   }
   let dataDir = options.dataDir;
   if (dataDir === undefined) {
-    dataDir = mkdtempSync(join(tmpdir(), 'aegees-relay-'));
+    dataDir = mkdtempSync(join(process.env.AEGEES_TEST_TMPDIR ?? tmpdir(), 'aegees-relay-'));
     madeDirs.add(dataDir);
   }
   const logs: LogLine[] = [];
