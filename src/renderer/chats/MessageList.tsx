@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { Conversation } from '../../common/api/contract.js';
 import { MessageRow } from './MessageRow.js';
 import { buildRows } from './rows.js';
@@ -18,11 +18,15 @@ export function MessageList({ conversation, state, highlightId }: { conversation
   const { messages, hasMore, loading, loadOlder } = state;
   const rows = useMemo(() => buildRows(messages), [messages]);
   const scroller = useRef<HTMLDivElement>(null);
+  // Stable between renders: the virtualizer recomputes every row's position whenever
+  // getItemKey changes, which for a long history would be on every scrolled frame.
+  const estimateSize = useCallback((index: number) => (rows[index]?.kind === 'day' ? 40 : 76), [rows]);
+  const getItemKey = useCallback((index: number) => rows[index]?.key ?? index, [rows]);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: (index) => (rows[index]?.kind === 'day' ? 40 : 76),
-    getItemKey: (index) => rows[index]?.key ?? index,
+    estimateSize,
+    getItemKey,
     overscan: 10,
     anchorTo: 'end',
     followOnAppend: true,
