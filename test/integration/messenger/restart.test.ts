@@ -124,6 +124,8 @@ describe('a messenger that restarts', () => {
     alice.messenger.updateSettings({ redundancy: 1 });
     const sent = await alice.messenger.sendMessage(conversation, { text: 'only through relay 2', relayUrl: world.url(2) });
     await waitFor(() => has(bob, sent.id), 'Bob to get a message that only relay 2 has');
+    // The push can reach Bob before Alice has read the relay's answer to her deposit.
+    await waitFor(() => alice.messenger.message(sent.id).storedOn.length > 0, 'Alice to record the relay’s receipt');
     expect(alice.messenger.message(sent.id).storedOn).toEqual([world.url(2)]);
     alice.messenger.updateSettings({ redundancy: 2 });
   });
@@ -139,6 +141,7 @@ describe('a messenger that restarts', () => {
     }
     await waitFor(() => violations.length > 0 || sent.every((message) => has(bob, message.id)), 'Bob to get every watched message');
     expect(violations).toEqual([]);
+    await waitFor(() => sent.every((message) => alice.messenger.message(message.id).storedOn.length > 0), 'Alice to record every receipt');
     for (const message of sent) expect(alice.messenger.message(message.id).storedOn).toEqual([world.url(WATCHED)]);
     alice.messenger.updateSettings({ redundancy: 2 });
     await waitFor(async () => (await world.relayHoldings()).every((h) => h.envelopes === 0), 'every copy to be acknowledged');
