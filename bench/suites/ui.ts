@@ -25,7 +25,7 @@ import { Messenger } from '../../src/core/messenger/messenger.js';
 import { openStore } from '../../src/core/store/open.js';
 import { DEFAULT_STATIC_DIR, startApp, type App } from '../../src/host/app.js';
 import { spawnRelay, type RelayProcess } from '../../test/support/relay-process.js';
-import { TextGenerator, prng } from '../support/text.js';
+import { TextGenerator, prng } from '../support/zipf-text.js';
 
 const envInt = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
