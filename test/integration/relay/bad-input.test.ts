@@ -11,8 +11,7 @@ import { spawnRelay, type RelayProcess } from '../../support/relay-process.js';
 import { waitFor } from '../../support/wait.js';
 import {
   BACKENDS, backendOptions, blobIdOf, chunksOf, clientFor, inspectStore, metricValue, newMailbox, newMsgId, opaque,
-  type StoreInspector,
-} from './harness.js';
+  release, type StoreInspector } from './harness.js';
 import { authenticatedRawMailbox, rawMailbox, wsUrl } from './raw-mailbox.js';
 
 interface Answer {
@@ -94,9 +93,7 @@ describe.each(BACKENDS)('bad input on %s', (backend) => {
     await bystander.waitForCount(1);
     expect(bystander.received[0]!.msgId).toEqual(msgId);
     await bystander.close();
-    client?.close();
-    await store?.close();
-    await relay?.stop();
+    await release({ client, store, relay });
   });
 
   const validDeposit = () => ({

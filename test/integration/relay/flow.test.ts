@@ -8,8 +8,7 @@ import { spawnRelay, type RelayProcess } from '../../support/relay-process.js';
 import { waitFor } from '../../support/wait.js';
 import {
   BACKENDS, backendOptions, blobIdOf, chunksOf, clientFor, inspectStore, newMailbox, newMsgId, opaque, readAll,
-  waitForEmptyStore, type StoreInspector,
-} from './harness.js';
+  waitForEmptyStore, release, type StoreInspector } from './harness.js';
 
 describe.each(BACKENDS)('relay flow on %s', (backend) => {
   let relay: RelayProcess;
@@ -24,9 +23,7 @@ describe.each(BACKENDS)('relay flow on %s', (backend) => {
   });
 
   afterAll(async () => {
-    client?.close();
-    await store?.close();
-    await relay?.stop();
+    await release({ client, store, relay });
   });
 
   it('deposits, pushes, and deletes the envelope row and blob bytes after the ack', async () => {

@@ -94,6 +94,13 @@ export function blobFiles(dataDir: string): string[] {
     .flatMap((entry) => readdirSync(join(root, entry.name)).map((name) => join(root, entry.name, name)));
 }
 
+/** Tears down what a test file set up, whichever parts exist (a failed set-up leaves some out). */
+export async function release(parts: { client?: RelayClient; store?: StoreInspector; relay?: RelayProcess }): Promise<void> {
+  parts.client?.close();
+  await parts.store?.close();
+  await parts.relay?.stop();
+}
+
 export function clientFor(relay: RelayProcess, tls?: TestCertificate): RelayClient {
   return new RelayClient({ url: relay.url, relayKey: relay.identityKey, ...(tls ? { ca: tls.caPem } : {}) });
 }

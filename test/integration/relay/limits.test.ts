@@ -10,8 +10,7 @@ import { spawnRelay, type RelayProcess } from '../../support/relay-process.js';
 import { waitFor } from '../../support/wait.js';
 import {
   BACKENDS, backendOptions, blobIdOf, chunksOf, clientFor, inspectStore, metricValue, newMailbox, newMsgId, opaque,
-  waitForEmptyStore, type StoreInspector,
-} from './harness.js';
+  waitForEmptyStore, release, type StoreInspector } from './harness.js';
 
 /** A GET from a chosen loopback source address, so a test can act as a second client IP. */
 function getFrom(relay: RelayProcess, path: string, localAddress: string): Promise<{ status: number; retryAfter?: string }> {
@@ -42,9 +41,7 @@ describe.each(BACKENDS)('relay limits on %s', (backend) => {
     });
 
     afterAll(async () => {
-      client?.close();
-      await store?.close();
-      await relay?.stop();
+      await release({ client, store, relay });
     });
 
     it('deletes undelivered envelopes, their blobs and unreferenced blobs at their TTL', async () => {
@@ -84,9 +81,7 @@ describe.each(BACKENDS)('relay limits on %s', (backend) => {
     });
 
     afterAll(async () => {
-      client?.close();
-      await store?.close();
-      await relay?.stop();
+      await release({ client, store, relay });
     });
 
     it('refuses a deposit with 507 MAILBOX_FULL naming the full mailboxes, and accepts again after an ack', async () => {

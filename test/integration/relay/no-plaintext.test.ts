@@ -16,8 +16,7 @@ import type { RelayClient } from '../../../src/core/relay-client/client.js';
 import { connectInbox } from '../../support/relay-inbox.js';
 import { spawnRelay, type RelayProcess, type RelayProcessOptions } from '../../support/relay-process.js';
 import {
-  BACKENDS, backendOptions, chunksOf, clientFor, inspectStore, readAll, waitForEmptyStore, type StoreInspector,
-} from './harness.js';
+  BACKENDS, backendOptions, chunksOf, clientFor, inspectStore, readAll, waitForEmptyStore, release, type StoreInspector } from './harness.js';
 
 const TEXT = 'Meet me at the old lighthouse at 23:15 — bring the blue notebook (secret marker 7f3a).';
 const FILE_NAME = 'lighthouse-plan-7f3a.txt';
@@ -71,9 +70,7 @@ describe.each(BACKENDS)('no plaintext in the store on %s', (backend) => {
   });
 
   afterAll(async () => {
-    client?.close();
-    await store?.close();
-    await relay?.stop();
+    await release({ client, store, relay });
   });
 
   it('holds only ciphertext of a real message and attachment, which the recipient opens', async () => {
