@@ -105,7 +105,11 @@ describe('redundant delivery over three relays', () => {
     await world.restartRelay(2);
     await waitFor(() => bodies(bob, conversation).length === before + written.length, 'Bob to get every message through the one relay back');
     expect(bodies(bob, conversation).slice(before)).toEqual(written);
-    expect(alice.messenger.history(conversation, { limit: 6 }).messages.every((m) => m.state === 'stored')).toBe(true);
+    // Bob can be pushed a copy before Alice has read the relay's deposit receipt, so wait for her side too.
+    await waitFor(
+      () => alice.messenger.history(conversation, { limit: 6 }).messages.every((m) => m.state === 'stored'),
+      "Alice to record the returning relay's receipts",
+    );
 
     await world.restartRelay(0);
     await world.restartRelay(1);
