@@ -45,6 +45,9 @@ interface ConversationRow {
   group_version: number;
 }
 
+/** A conversation's unread count; schema v3's messages_unread index answers it alone. */
+export const UNREAD_COUNT_SQL = 'SELECT count(*) FROM messages WHERE conversation_id = ? AND outgoing = 0 AND seq > ?';
+
 export class ConversationRepository {
   private readonly insert;
   private readonly insertMember;
@@ -93,7 +96,7 @@ export class ConversationRepository {
       UPDATE conversations SET last_read_seq = max(last_read_seq, coalesce((SELECT max(seq) FROM messages WHERE conversation_id = ?), 0))
       WHERE id = ?`);
     this.unread = db
-      .prepare<[Uint8Array, number], number>('SELECT count(*) FROM messages WHERE conversation_id = ? AND outgoing = 0 AND seq > ?')
+      .prepare<[Uint8Array, number], number>(UNREAD_COUNT_SQL)
       .pluck();
     this.latest = db
       .prepare<[Uint8Array], number>('SELECT seq FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC, seq DESC LIMIT 1')

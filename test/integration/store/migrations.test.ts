@@ -44,6 +44,11 @@ async function profileAt(fixture: SchemaFixture): Promise<{ dir: string; secrets
   return { dir, secrets };
 }
 
+/** Tables, indexes and triggers as SQLite stores their definitions. */
+function schemaOf(db: Db): Array<{ type: string; name: string; sql: string | null }> {
+  return db.prepare<[], { type: string; name: string; sql: string | null }>('SELECT type, name, sql FROM sqlite_schema ORDER BY type, name').all();
+}
+
 function checkConsistency(db: Db): void {
   expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   expect(db.pragma('foreign_key_check')).toEqual([]);
@@ -53,6 +58,18 @@ function checkConsistency(db: Db): void {
 describe('schema migrations', () => {
   it('have a sample-data fixture for every schema version up to the latest', () => {
     expect(SCHEMA_FIXTURES.map((f) => f.version)).toEqual([...Array(LATEST_SCHEMA_VERSION + 1).keys()]);
+  });
+
+  let freshSchema: ReturnType<typeof schemaOf>;
+  beforeAll(async () => {
+    const fresh = await profileAt(SCHEMA_FIXTURES[0]!);
+    const db = await openProfileDatabase(fresh.dir, fresh.secrets);
+    try {
+      migrate(db, MIGRATIONS);
+      freshSchema = schemaOf(db);
+    } finally {
+      db.close();
+    }
   });
 
   describe.each(SCHEMA_FIXTURES.map((fixture) => [fixture.version, fixture] as const))('from schema version %i', (_version, fixture) => {
@@ -68,6 +85,8 @@ describe('schema migrations', () => {
       const db = await openProfileDatabase(dir, secrets);
       try {
         checkConsistency(db);
+        // Every path ends at the same schema as a new profile's (indexes included).
+        expect(schemaOf(db)).toEqual(freshSchema);
       } finally {
         db.close();
       }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UNREAD_COUNT_SQL } from '../../../src/core/store/conversations.js';
 import type { NewMessage } from '../../../src/core/store/messages.js';
 import type { Store } from '../../../src/core/store/store.js';
 import { id, openTempStore, type TempStore } from './temp-store.js';
@@ -54,6 +55,22 @@ describe('conversations and contacts', () => {
     directConversation();
     expect(() => directConversation()).toThrow(/UNIQUE/);
     expect(() => store.conversations.create({ kind: 'direct', id: id(32), peerAccountId: id(32), createdAt: 1 })).toThrow(/FOREIGN KEY/);
+  });
+
+  it('counts incoming messages after the read marker from an index, without reading message rows', () => {
+    const direct = directConversation();
+    const other = directConversation(id(32));
+    store.messages.receive(incoming(direct, 100, 'read already'));
+    store.conversations.markRead(direct);
+    store.messages.receive(incoming(direct, 50, 'arrived late, sent early'));
+    store.messages.receive(incoming(direct, 200, 'new'));
+    store.messages.receive(incoming(other, 300, 'elsewhere'));
+    store.messages.insertOutgoing({ ...incoming(direct, 400, 'mine'), senderAccountId: me.account, senderDeviceId: me.device, recipients: [] });
+    expect(store.conversations.unreadCount(store.conversations.get(direct)!)).toBe(2);
+    const plan = temp.db.prepare<[Buffer, number], { detail: string }>(`EXPLAIN QUERY PLAN ${UNREAD_COUNT_SQL}`).all(direct, 0);
+    expect(plan.map((step) => step.detail)).toEqual([
+      'SEARCH messages USING COVERING INDEX messages_unread (conversation_id=? AND outgoing=? AND seq>?)',
+    ]);
   });
 
   it('keeps a contact\'s first added time across updates', () => {

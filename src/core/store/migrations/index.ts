@@ -2,7 +2,8 @@
 import type { Migration } from '../migrate.js';
 import { initialSchema } from './001-initial.js';
 import { messengerSchema } from './002-messenger.js';
+import { unreadIndex } from './003-unread-index.js';
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, messengerSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, messengerSchema, unreadIndex];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
