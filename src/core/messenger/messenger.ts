@@ -14,6 +14,7 @@ import {
   encodeDeviceLinkBody,
   encodeGroupUpdateBody,
   encodeReceiptBody,
+  MAX_RECEIPT_IDS,
   type ReceiptKind,
 } from '../../common/protocol/bodies.js';
 import { bytesEqual } from '../../common/protocol/codec.js';
@@ -41,7 +42,7 @@ import { OUTBOX_BACKOFF, retryDelayMs } from '../delivery/backoff.js';
 import { planDeposits } from '../delivery/relay-picker.js';
 import { openSecretStore, type OpenSecretStoreOptions } from '../keychain/open.js';
 import type { SecretStore } from '../keychain/secret-store.js';
-import { RelayClient, type MailboxSession, type PushedEnvelope } from '../relay-client/index.js';
+import { RelayClient, type PushedEnvelope } from '../relay-client/index.js';
 import { relayBaseUrl, type TransportOptions } from '../relay-client/http.js';
 import type { ContactRecord, ContactState } from '../store/contacts.js';
 import type { ConversationRecord, GroupState } from '../store/conversations.js';
@@ -54,6 +55,7 @@ import { decodeLinkCode, encodeLinkCode, linkConversationId, linkProof, type Lin
 import { Directory, directConversationId, hex } from './directory.js';
 import { DEVICE_SECRET, accountIdOf, createIdentity, loadIdentity, saveOwnCard, type Identity } from './identity.js';
 import { OutboxWorker } from './outbox-worker.js';
+import { ReceiveQueue, type CopyOutcome, type IncomingCopy } from './receive-queue.js';
 import { RelayPool, type RelayState } from './relay-pool.js';
 
 export interface MessengerOptions {
@@ -134,6 +136,19 @@ interface RawEnvelope {
   readonly sender?: { accountId: Uint8Array; device: DeviceKeys };
 }
 
+/** A chat message whose attachments were downloaded, to be stored next. */
+interface FetchedChat {
+  readonly message: OpenedMessage;
+  readonly attachments: NewAttachment[];
+}
+
+/** What one receive transaction stored: messages to announce after it commits, and the delivery receipts it owes. */
+interface Received {
+  readonly added: Array<{ seq: number; conversationId: Buffer }>;
+  /** By sender and conversation. */
+  readonly receipts: Map<string, { sender: Uint8Array; conversationId: Uint8Array; msgIds: Uint8Array[] }>;
+}
+
 export interface Settings {
   readonly redundancy: number;
   readonly theme: 'system' | 'light' | 'dark';
@@ -162,9 +177,7 @@ export class Messenger extends EventEmitter<Events> {
   private readonly worker: OutboxWorker;
   private readonly now: () => number;
   private readonly random: () => number;
-  private receiving: Promise<void> = Promise.resolve();
-  /** Copies left on their relay for now, by relay URL and message id: tried again later. */
-  private readonly receiveRetries = new Map<string, NodeJS.Timeout>();
+  private readonly received: ReceiveQueue;
   private started = false;
   /** Conversations with received messages whose conversationUpdated is still to come. */
   private readonly changedConversations = new Map<string, Buffer>();
@@ -185,10 +198,15 @@ export class Messenger extends EventEmitter<Events> {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.directory = new Directory(store, () => this.identityValue);
+    this.received = new ReceiveQueue({
+      processBurst: (burst) => this.receiveBurst(burst),
+      retryDelayMs: (attempt) => retryDelayMs(attempt, OUTBOX_BACKOFF, this.random),
+      onError: (error) => this.warn('processing received envelopes failed', error),
+    });
     this.pool = new RelayPool({
       transport: options.transport ?? {},
       mailboxRootSecret: () => (this.identityValue?.device ?? this.linking?.device ?? this.identity.device).mailboxRootSecret,
-      onEnvelope: (url, envelope, session) => this.enqueueReceive(url, envelope, session),
+      onEnvelope: (relayUrl, pushed, session) => this.received.push({ relayUrl, pushed, session, attempt: 0 }),
       healthIntervalMs: options.healthIntervalMs ?? 30_000,
       random: this.random,
     });
@@ -234,8 +252,9 @@ export class Messenger extends EventEmitter<Events> {
 
   async close(): Promise<void> {
     this.started = false;
-    for (const timer of this.receiveRetries.values()) clearTimeout(timer);
-    this.receiveRetries.clear();
+    // The burst in progress commits and is acked while the mailbox connections are still up.
+    this.received.close();
+    await this.received.idle();
     for (const approval of this.approvals.values()) {
       clearTimeout(approval.timer);
       approval.reject(new AegeesError('INVALID_ARGUMENT', 'the app closed before the new device answered'));
@@ -244,7 +263,6 @@ export class Messenger extends EventEmitter<Events> {
     this.linking?.device.dispose();
     await this.worker.stop();
     await this.pool.close();
-    await this.receiving;
     this.identityValue?.device.dispose();
     this.identityValue?.account?.dispose();
     this.store.close();
@@ -720,22 +738,19 @@ export class Messenger extends EventEmitter<Events> {
   }
 
   /** New device: the only messages it can read before it is linked are the link's own. */
-  private async receiveWhileLinking(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession): Promise<void> {
+  private receiveWhileLinking(relayUrl: string, pushed: PushedEnvelope): void {
     const linking = this.linking!;
     let message: OpenedMessage;
     try {
       message = openEnvelope(pushed.envelope, linking.device, (header) => this.linkPeerKey(header));
     } catch (error) {
       this.warn(`rejected envelope ${hex(pushed.msgId)} from ${relayUrl} while linking`, error);
-      session.ack([pushed.msgId]);
       return;
     }
     const body = message.type === MessageType.DeviceLink ? decodeDeviceLinkBody(message.body) : undefined;
     if (body?.step === 'offer') this.answerLinkOffer(message, body.card, body.proof);
     else if (body?.step === 'complete' && linking.offeredCard) this.completeLink(message, body);
     else this.warn(`ignoring a message of type ${message.type} while linking`);
-    this.worker.kick();
-    session.ack([pushed.msgId]);
   }
 
   private linkPeerKey(header: HeaderBlock): Uint8Array | undefined {
@@ -949,7 +964,7 @@ export class Messenger extends EventEmitter<Events> {
 
   /** Resolves once every envelope received so far has been processed (for orderly tests and shutdown). */
   idle(): Promise<void> {
-    return this.receiving;
+    return this.received.idle();
   }
 
   /** Deposits still waiting for a relay. */
@@ -1080,11 +1095,11 @@ export class Messenger extends EventEmitter<Events> {
   }
 
   private queueReceipt(kind: ReceiptKind, conversationId: Uint8Array, senderAccount: Uint8Array, msgIds: Uint8Array[]): void {
-    for (let i = 0; i < msgIds.length; i += 1024) {
+    for (let i = 0; i < msgIds.length; i += MAX_RECEIPT_IDS) {
       this.enqueue({
         type: MessageType.Receipt,
         conversationId,
-        body: encodeReceiptBody({ kind, msgIds: msgIds.slice(i, i + 1024) }),
+        body: encodeReceiptBody({ kind, msgIds: msgIds.slice(i, i + MAX_RECEIPT_IDS) }),
         accounts: [senderAccount],
       });
     }
@@ -1092,46 +1107,85 @@ export class Messenger extends EventEmitter<Events> {
 
   // ── Receiving internals ─────────────────────────────────────────────────────────────
 
-  /** Envelopes are processed one at a time, in arrival order, whichever relay pushed them. */
-  private enqueueReceive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession, attempt = 0): void {
-    this.receiving = this.receiving.then(async () => {
-      let finished = false;
-      try {
-        finished = await this.receive(relayUrl, pushed, session, attempt);
-      } catch (error) {
-        this.warn(`processing ${hex(pushed.msgId)} from ${relayUrl} failed`, error);
+  /**
+   * One burst of pushed copies (ReceiveQueue), in arrival order, whichever relay pushed
+   * them. With an account they are applied one after another in one transaction, so a
+   * backlog costs one durable commit per burst; a chat message with attachments splits the
+   * burst: the transaction so far commits, the files are downloaded, and the next
+   * transaction starts with that message. The queue acks only after this resolves, so every
+   * copy it acks was committed.
+   */
+  private async receiveBurst(burst: readonly IncomingCopy[]): Promise<CopyOutcome[]> {
+    const outcomes: CopyOutcome[] = [];
+    let fetched: FetchedChat | undefined;
+    while (outcomes.length < burst.length) {
+      if (!this.identityValue) {
+        outcomes.push(this.receiveWithoutAccount(burst[outcomes.length]!));
+        continue;
       }
-      if (!finished) this.retryReceive(relayUrl, pushed, session, attempt + 1);
-    });
+      const segment = this.receiveSegment(burst, outcomes.length, fetched);
+      fetched = undefined;
+      outcomes.push(...segment.outcomes);
+      if (segment.needsFiles) {
+        const attachments = await this.fetchAttachments(segment.needsFiles, burst[outcomes.length]!.relayUrl);
+        if (attachments) fetched = { message: segment.needsFiles, attachments };
+        else outcomes.push('retry');
+      }
+    }
+    // Applying may have queued envelopes of its own (receipts, a link completion).
+    this.worker.kick();
+    return outcomes;
   }
 
   /**
-   * Tries a copy left on its relay again later. A relay pushes a copy once per connection,
-   * so without this it would wait, unacknowledged and taking a slot of the relay's push
-   * window, for the next reconnect — even after another relay's copy was stored.
+   * Applies copies from `start` on in one transaction, each in a savepoint (one that fails
+   * rolls back alone and stays on its relay), until the burst ends or a chat message needs
+   * its attachments first (`needsFiles`; the next call gets it back as `fetched`). The
+   * delivery receipts for what it stored are queued in the same transaction, one per
+   * sender and conversation; what it stored is announced once it has committed.
    */
-  private retryReceive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession, attempt: number): void {
-    if (!this.started) return;
-    const key = `${relayUrl} ${hex(pushed.msgId)}`;
-    clearTimeout(this.receiveRetries.get(key));
-    const timer = setTimeout(() => {
-      this.receiveRetries.delete(key);
-      this.enqueueReceive(relayUrl, pushed, session, attempt);
-    }, retryDelayMs(attempt, OUTBOX_BACKOFF, this.random));
-    timer.unref();
-    this.receiveRetries.set(key, timer);
+  private receiveSegment(
+    burst: readonly IncomingCopy[],
+    start: number,
+    fetched: FetchedChat | undefined,
+  ): { outcomes: CopyOutcome[]; needsFiles?: OpenedMessage } {
+    const outcomes: CopyOutcome[] = [];
+    const received: Received = { added: [], receipts: new Map() };
+    let needsFiles: OpenedMessage | undefined;
+    try {
+      this.store.transaction(() => {
+        for (let index = start; index < burst.length && !needsFiles; index++) {
+          const copy = burst[index]!;
+          const step = index === start && fetched
+            ? this.applyCopy(copy, fetched.message, received, fetched.attachments)
+            : this.receiveCopy(copy, received);
+          if (typeof step === 'string') outcomes.push(step);
+          else needsFiles = step;
+        }
+        this.queueDeliveryReceipts(received);
+      });
+    } catch (error) {
+      // The commit itself failed (disk full, I/O error): nothing of this transaction is
+      // stored, so none of its copies may be acked; the whole rest of the burst is offered
+      // again later.
+      this.warn('storing received envelopes failed', error);
+      this.directory.forget();
+      return { outcomes: burst.slice(start).map(() => 'retry') };
+    }
+    for (const { seq, conversationId } of received.added) {
+      this.emitMessage('messageAdded', seq);
+      this.conversationChanged(conversationId);
+    }
+    return needsFiles ? { outcomes, needsFiles } : { outcomes };
   }
 
-  /** False when the copy stays on the relay for now (it is tried again later). */
-  private async receive(relayUrl: string, pushed: PushedEnvelope, session: MailboxSession, attempt: number): Promise<boolean> {
-    if (!this.identityValue) {
-      if (this.linking) await this.receiveWhileLinking(relayUrl, pushed, session);
-      return true;
-    }
-    if (this.store.seen.has(pushed.msgId)) {
-      session.ack([pushed.msgId]);
-      return true;
-    }
+  /**
+   * Dedupes and opens one copy, then applies it. Returns the opened message instead when it
+   * is a chat message whose attachments must be downloaded before it can be stored.
+   */
+  private receiveCopy(copy: IncomingCopy, received: Received): CopyOutcome | OpenedMessage {
+    const { relayUrl, pushed, attempt } = copy;
+    if (this.store.seen.has(pushed.msgId)) return 'ack';
     let opened: OpenedMessage;
     try {
       opened = openEnvelope(pushed.envelope, this.identity.device, (header) => this.directory.senderKey(header) ?? this.approvalKey(header));
@@ -1142,17 +1196,46 @@ export class Messenger extends EventEmitter<Events> {
       // is still accepted. A sender we cannot verify yet stays on the relay until we can.
       if (isAegeesError(error, 'UNKNOWN_SENDER') && attempt < MAX_HOLD_ATTEMPTS) {
         this.warn(`holding ${hex(pushed.msgId)} from ${relayUrl}: sender not known yet`, error);
-        return false;
+        return 'retry';
       }
       this.warn(`rejected envelope ${hex(pushed.msgId)} from ${relayUrl}`, error);
-      session.ack([pushed.msgId]);
-      return true;
+      return 'ack';
     }
-    const handled = await this.apply(opened, relayUrl, attempt);
-    // Applying may have queued envelopes of its own (receipts, a link completion).
-    this.worker.kick();
-    if (handled) session.ack([pushed.msgId]);
-    return handled;
+    if (opened.type === MessageType.ChatMessage && opened.attachments.length > 0 && this.resolveConversation(opened)) return opened;
+    return this.applyCopy(copy, opened, received, []);
+  }
+
+  /** Applies a verified message in a savepoint; a failure rolls back this message alone. */
+  private applyCopy(copy: IncomingCopy, message: OpenedMessage, received: Received, attachments: NewAttachment[]): CopyOutcome {
+    try {
+      return this.store.transaction(() => this.apply(message, copy.attempt, received, attachments)) ? 'ack' : 'retry';
+    } catch (error) {
+      this.warn(`processing ${hex(copy.pushed.msgId)} from ${copy.relayUrl} failed`, error);
+      return 'retry';
+    }
+  }
+
+  /** One delivery receipt per sender and conversation for the chat messages a transaction stored. */
+  private queueDeliveryReceipts(received: Received): void {
+    for (const { sender, conversationId, msgIds } of received.receipts.values()) {
+      try {
+        this.store.transaction(() => this.queueReceipt('delivered', conversationId, sender, msgIds));
+      } catch (error) {
+        // The messages are stored; only the sender's "delivered" mark is lost, not worth them.
+        this.warn(`queueing a delivery receipt for ${hex(sender)} failed`, error);
+      }
+    }
+  }
+
+  /** Before this profile has an account, only a link in progress reads anything; the rest is dropped. */
+  private receiveWithoutAccount(copy: IncomingCopy): CopyOutcome {
+    try {
+      if (this.linking) this.receiveWhileLinking(copy.relayUrl, copy.pushed);
+      return 'ack';
+    } catch (error) {
+      this.warn(`processing ${hex(copy.pushed.msgId)} from ${copy.relayUrl} failed`, error);
+      return 'retry';
+    }
   }
 
   /** The signing key of a device that is answering our link offer (it is not in our device list yet). */
@@ -1161,11 +1244,11 @@ export class Messenger extends EventEmitter<Events> {
     return this.approvals.get(hex(header.senderDevice))?.code.signingKey;
   }
 
-  /** Applies a verified message; false leaves it on the relay to try again later. */
-  private async apply(message: OpenedMessage, relayUrl: string, attempt: number): Promise<boolean> {
+  /** Applies a verified message inside the caller's transaction; false leaves it on the relay to try again later. */
+  private apply(message: OpenedMessage, attempt: number, received: Received, attachments: NewAttachment[]): boolean {
     switch (message.type) {
       case MessageType.ChatMessage:
-        return this.applyChat(message, relayUrl, attempt);
+        return this.applyChat(message, attempt, received, attachments);
       case MessageType.Receipt:
         return this.applyOnce(message, () => this.applyReceipt(message));
       case MessageType.ContactRequest:
@@ -1204,7 +1287,8 @@ export class Messenger extends EventEmitter<Events> {
     return fromMe || conversation.memberAccountIds.some((id) => id.equals(sender)) ? conversation : undefined;
   }
 
-  private async applyChat(message: OpenedMessage, relayUrl: string, attempt: number): Promise<boolean> {
+  /** `attachments`: the message's files, already downloaded (receiveCopy fetches them first). */
+  private applyChat(message: OpenedMessage, attempt: number, received: Received, attachments: NewAttachment[]): boolean {
     const conversation = this.resolveConversation(message);
     if (!conversation) {
       // Relays keep no order between envelopes: the accept of someone we asked may come
@@ -1218,33 +1302,35 @@ export class Messenger extends EventEmitter<Events> {
       this.warn(`dropping a chat message ${hex(message.msgId)} for a conversation this account is not in with its sender`);
       return this.applyOnce(message, () => undefined);
     }
+    if (attachments.length !== message.attachments.length) throw new AegeesError('INTERNAL', 'a chat message reached the store without its attachments');
     const text = decodeChatBody(message.body).text;
-    const attachments: NewAttachment[] = [];
-    for (const descriptor of message.attachments) {
-      const localPath = await this.fetchAttachment(descriptor, relayUrl);
-      if (!localPath) return false;
-      attachments.push({ ...descriptor, relayUrls: descriptor.relays, localPath, state: 'ready' });
-    }
     const fromMe = Buffer.from(message.senderAccount).equals(this.accountId);
-    const result = this.store.transaction(() => {
-      const stored = this.store.messages.receive({
-        id: message.msgId,
-        conversationId: conversation.id,
-        senderAccountId: message.senderAccount,
-        senderDeviceId: message.senderDevice,
-        sentAt: message.sentAt,
-        receivedAt: this.now(),
-        body: text,
-        attachments,
-      }, { fromOwnDevice: fromMe });
-      if (stored.stored && !fromMe) this.queueReceipt('delivered', conversation.id, message.senderAccount, [message.msgId]);
-      return stored;
-    });
-    if (result.stored) {
-      this.emitMessage('messageAdded', result.seq);
-      this.conversationChanged(conversation.id);
+    const stored = this.store.messages.receive({
+      id: message.msgId,
+      conversationId: conversation.id,
+      senderAccountId: message.senderAccount,
+      senderDeviceId: message.senderDevice,
+      sentAt: message.sentAt,
+      receivedAt: this.now(),
+      body: text,
+      attachments,
+    }, { fromOwnDevice: fromMe });
+    if (stored.stored) {
+      received.added.push({ seq: stored.seq, conversationId: conversation.id });
+      if (!fromMe) addReceiptId(received, conversation.id, message.senderAccount, message.msgId);
     }
     return true;
+  }
+
+  /** Downloads every attachment of a chat message; undefined when one is not available now. */
+  private async fetchAttachments(message: OpenedMessage, pushedBy: string): Promise<NewAttachment[] | undefined> {
+    const attachments: NewAttachment[] = [];
+    for (const descriptor of message.attachments) {
+      const localPath = await this.fetchAttachment(descriptor, pushedBy);
+      if (!localPath) return undefined;
+      attachments.push({ ...descriptor, relayUrls: descriptor.relays, localPath, state: 'ready' });
+    }
+    return attachments;
   }
 
   /** Downloads from the relay that pushed the message first, then the others it names. */
@@ -1387,6 +1473,13 @@ export class Messenger extends EventEmitter<Events> {
 /** Canonical form of a relay URL, so one relay is one roster entry. */
 export function normalizeRelayUrl(url: string): string {
   return relayBaseUrl(url).href.replace(/\/+$/, '');
+}
+
+function addReceiptId(received: Received, conversationId: Uint8Array, sender: Uint8Array, msgId: Uint8Array): void {
+  const key = `${hex(sender)} ${hex(conversationId)}`;
+  const receipt = received.receipts.get(key);
+  if (receipt) receipt.msgIds.push(msgId);
+  else received.receipts.set(key, { sender, conversationId, msgIds: [msgId] });
 }
 
 function uniqueAccounts(ids: readonly Uint8Array[]): Buffer[] {
