@@ -1,6 +1,7 @@
 // Drains the persistent outbox: for each due deposit, make sure the relay holds the
 // envelope's attachment blobs, deposit the envelope, and record the relay's durable copy.
-// A failure reschedules that one deposit with backoff; the others go on.
+// A failure reschedules that one deposit with backoff; the others go on. Completions are
+// recorded in batches (one commit for those that finish together).
 import { AegeesError, isAegeesError } from '../../common/errors.js';
 import type { RelayErrorCode } from '../../common/relay-protocol.js';
 import { OUTBOX_BACKOFF, retryDelayMs } from '../delivery/backoff.js';
@@ -29,6 +30,8 @@ export class OutboxWorker {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Deposits a relay took whose completion is not recorded yet. */
+  private readonly done: DueDeposit[] = [];
 
   constructor(private readonly options: OutboxWorkerOptions) {}
 
@@ -54,6 +57,7 @@ export class OutboxWorker {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    this.recordCompleted();
   }
 
   private schedule(): void {
@@ -69,6 +73,34 @@ export class OutboxWorker {
       const due = this.options.store.outbox.due(this.options.now(), BATCH);
       if (due.length === 0 || this.stopped) return;
       await Promise.all(due.map((deposit) => this.attempt(deposit)));
+      // Before the next query: a completion not yet recorded would make its deposit due again.
+      this.recordCompleted();
+    }
+  }
+
+  /** Queues a relay's durable copy for recording with the others that complete in this turn. */
+  private completed(deposit: DueDeposit): void {
+    if (this.done.length === 0) setImmediate(() => this.recordCompleted());
+    this.done.push(deposit);
+  }
+
+  /**
+   * Records every completed deposit waiting in one durable commit, not one each. A completion
+   * lost to a crash before it is recorded only repeats that deposit, which the relay answers
+   * as a duplicate.
+   */
+  private recordCompleted(): void {
+    const done = this.done.splice(0);
+    if (done.length === 0) return;
+    try {
+      this.options.store.outbox.completeAll(done.map((deposit) => deposit.id), this.options.now());
+    } catch (error) {
+      for (const deposit of done) this.options.onError(deposit, error);
+      return;
+    }
+    for (const deposit of done) {
+      this.options.pool.reportSuccess(deposit.relayUrl);
+      if (deposit.messageSeq !== null) this.options.onStored(deposit.messageSeq, deposit.relayUrl);
     }
   }
 
@@ -80,9 +112,7 @@ export class OutboxWorker {
       const client = pool.client(deposit.relayUrl, relayKey);
       for (const blobId of deposit.blobIds) await uploadAttachment(profileDir, client, blobId);
       await client.deposit({ msgId: deposit.msgId, mailboxIds: deposit.mailboxIds, blobIds: deposit.blobIds, envelope: deposit.envelope });
-      store.outbox.complete(deposit.id, this.options.now());
-      pool.reportSuccess(deposit.relayUrl);
-      if (deposit.messageSeq !== null) this.options.onStored(deposit.messageSeq, deposit.relayUrl);
+      this.completed(deposit);
     } catch (error) {
       pool.reportFailure(deposit.relayUrl, error);
       const reason = error instanceof Error ? error.message : String(error);

@@ -140,6 +140,14 @@ export class OutboxRepository {
     })();
   }
 
+  /**
+   * Records several completed deposits in one transaction (one durable commit); returns how
+   * many were known.
+   */
+  completeAll(depositIds: readonly number[], at: number): number {
+    return this.db.transaction(() => depositIds.filter((id) => this.complete(id, at)).length)();
+  }
+
   /** The attempt failed; the caller's backoff schedule picks the next time. */
   retryLater(depositId: number, nextAttemptAt: number, error: string): boolean {
     return this.reschedule.run(nextAttemptAt, error, depositId).changes === 1;
