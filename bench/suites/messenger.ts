@@ -229,11 +229,24 @@ interface BacklogResult {
   queueSeconds: number;
   catchUpSeconds: number;
   receiptsOutSeconds: number;
+  /** Delivery-receipt envelopes Bob deposited for Alice during the catch-up. */
+  receipts: number;
   openSeconds: number;
   storeSeconds: number;
   storeBatchedSeconds: number;
   transportSeconds: number;
   envelopeBytes: number;
+}
+
+/** How many envelopes the relay holds, and how many of them have these message ids, read from its SQLite file. */
+function relayEnvelopeCounts(relay: RelayProcess, ids: readonly Buffer[]): { all: number; of: number } {
+  const db = new Database(join(relay.dataDir, 'relay.db'), { readonly: true, fileMustExist: true });
+  try {
+    const has = db.prepare<[Buffer], number>('SELECT 1 FROM envelopes WHERE msg_id = ?').pluck();
+    return { all: db.prepare<[], number>('SELECT count(*) FROM envelopes').pluck().get()!, of: ids.filter((id) => has.get(id)).length };
+  } finally {
+    db.close();
+  }
 }
 
 /** Envelope bodies the relay holds for these message ids, read from its SQLite file. */
@@ -289,6 +302,12 @@ async function backlog(alice: Profile, bob: Profile, relay: RelayProcess, text: 
   await bob.messenger.idle();
   const receiptsOutSeconds = (performance.now() - catchUpStart) / 1000;
   await bob.messenger.close();
+  // Alice stays closed, so once the relay has deleted the backlog Bob acked, what it holds
+  // is Bob's delivery receipts to her.
+  const receipts = (await waitFor(() => {
+    const counts = relayEnvelopeCounts(relay, ids);
+    return counts.of === 0 && counts;
+  }, 'the relay to delete the acknowledged backlog')).all;
 
   // Raw stage 1: openEnvelope alone (verify + decrypt), Bob's keys, Alice's key looked up once.
   progress('raw stages');
@@ -313,8 +332,10 @@ async function backlog(alice: Profile, bob: Profile, relay: RelayProcess, text: 
   bobStore.close();
   bobSecrets.close();
 
-  // Raw stage 2: MessageRepository.receive, one durable transaction per message (as the
-  // engine must commit before it acks), on a fresh SQLCipher store with the FTS triggers.
+  // Raw stage 2: MessageRepository.receive on a fresh SQLCipher store with the FTS triggers,
+  // one durable transaction per message (baseline A, as issue 4's target was first measured)
+  // and in transactions of 64 (baseline B: the relay's push window, the largest burst the
+  // engine can commit before it must ack).
   const storeOnce = async (dir: string, batch: number): Promise<number> => {
     const fresh = await freshStore(dir, 1);
     const conversationId = fresh.conversations[0]!;
@@ -338,7 +359,6 @@ async function backlog(alice: Profile, bob: Profile, relay: RelayProcess, text: 
     return seconds;
   };
   const storeSeconds = await storeOnce(join(root, 'raw-store'), 1);
-  // For reference only: the same inserts committed 64 at a time (the relay's push window).
   const storeBatchedSeconds = await storeOnce(join(root, 'raw-store-batched'), 64);
 
   // Raw stage 3: relay push → ack transport of the same envelope bytes (fresh message ids:
@@ -368,7 +388,7 @@ async function backlog(alice: Profile, bob: Profile, relay: RelayProcess, text: 
   await session.close();
   client.close();
 
-  return { queueSeconds, catchUpSeconds, receiptsOutSeconds, openSeconds, storeSeconds, storeBatchedSeconds, transportSeconds, envelopeBytes };
+  return { queueSeconds, catchUpSeconds, receiptsOutSeconds, receipts, openSeconds, storeSeconds, storeBatchedSeconds, transportSeconds, envelopeBytes };
 }
 
 // ------------------------------------------------------------ 3. search
@@ -521,6 +541,8 @@ async function main(): Promise<void> {
     const rawLatency = sorted(lat.raw);
     const perMessage = (seconds: number) => (seconds / BACKLOG) * 1e6; // µs
     const rawSum = perMessage(back.openSeconds) + perMessage(back.storeSeconds) + perMessage(back.transportSeconds);
+    const rawBatchedSum = perMessage(back.openSeconds) + perMessage(back.storeBatchedSeconds) + perMessage(back.transportSeconds);
+    const rawBatchedRate = 1e6 / rawBatchedSum;
     const achieved = BACKLOG / back.catchUpSeconds;
     const rawRate = 1e6 / rawSum;
     const engineAll = sorted(found.cases.flatMap((item) => item.engine));
@@ -555,21 +577,25 @@ async function main(): Promise<void> {
       `in a loop that yields every 20 messages; ${fixed(back.queueSeconds, 1)} s including the deposits); Alice is closed`,
       "too during the catch-up. Timed from Bob's",
       '`start()` to the last `messageAdded`. Raw stages, on the same envelopes (read from the',
-      `relay's file, ${fixed(back.envelopeBytes)} bytes on average): \`openEnvelope\` alone; \`MessageRepository.receive\`,`,
-      'one transaction per message, on a fresh SQLCipher store with its FTS triggers; and the relay',
-      'push → ack transport alone (relay client, a fresh mailbox holding the same bytes).',
+      `relay's file, ${fixed(back.envelopeBytes)} bytes on average): \`openEnvelope\` alone; \`MessageRepository.receive\``,
+      'on a fresh SQLCipher store with its FTS triggers, once with one durable transaction per',
+      "message and once committing 64 at a time (the relay's push window: the most one relay",
+      'has in flight to a mailbox, so the largest burst the engine can commit from it); and the',
+      'relay push → ack transport alone (relay client, a fresh mailbox holding the same bytes).',
       '',
       '| stage | µs per message | messages/s |',
       '| --- | ---: | ---: |',
       `| openEnvelope (verify + decrypt) | ${fixed(perMessage(back.openSeconds), 1)} | ${fixed(BACKLOG / back.openSeconds)} |`,
-      `| store insert (receive, one durable commit each, FTS indexed) | ${fixed(perMessage(back.storeSeconds), 1)} | ${fixed(BACKLOG / back.storeSeconds)} |`,
+      `| store insert, one durable commit each (FTS indexed) | ${fixed(perMessage(back.storeSeconds), 1)} | ${fixed(BACKLOG / back.storeSeconds)} |`,
+      `| store insert, committed 64 at a time (FTS indexed) | ${fixed(perMessage(back.storeBatchedSeconds), 1)} | ${fixed(BACKLOG / back.storeBatchedSeconds)} |`,
       `| relay push → ack transport | ${fixed(perMessage(back.transportSeconds), 1)} | ${fixed(BACKLOG / back.transportSeconds)} |`,
-      `| **sum of raw stages (baseline)** | ${fixed(rawSum, 1)} | ${fixed(rawRate)} |`,
+      `| **sum of raw stages, one commit each (baseline A)** | ${fixed(rawSum, 1)} | ${fixed(rawRate)} |`,
+      `| **sum of raw stages, commits of 64 (baseline B)** | ${fixed(rawBatchedSum, 1)} | ${fixed(rawBatchedRate)} |`,
       `| **messenger catch-up** | ${fixed(1e6 / achieved, 1)} | ${fixed(achieved)} |`,
       '',
-      `Ratio achieved / raw: **${fixed(achieved / rawRate, 2)}** (target ≥ 0.7). Until Bob's ${fixed(BACKLOG)} delivery receipts were`,
-      `also deposited: ${fixed(back.receiptsOutSeconds, 1)} s. For reference, the store inserts committed 64 at a time: ${fixed(perMessage(back.storeBatchedSeconds), 1)} µs`,
-      'per message.',
+      `Ratio achieved / raw: **${fixed(achieved / rawRate, 2)}** against baseline A, **${fixed(achieved / rawBatchedRate, 2)}** against baseline B`,
+      `(target ≥ 0.7). Bob sent ${fixed(back.receipts)} delivery-receipt envelopes for the ${fixed(BACKLOG)} messages; until they`,
+      `were deposited too: ${fixed(back.receiptsOutSeconds, 1)} s.`,
       '',
       `### Full-text search over ${fixed(found.rows)} stored messages`,
       '',
