@@ -5,7 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { wipe } from '../../../src/core/crypto/sodium.js';
+import { openSecretStore } from '../../../src/core/keychain/open.js';
 import { Messenger } from '../../../src/core/messenger/messenger.js';
+import { openEncryptedDatabase, type Db } from '../../../src/core/store/database.js';
+import { DATABASE_FILE, DATABASE_KEY_SECRET } from '../../../src/core/store/open.js';
 import { inspectStore } from '../relay/harness.js';
 import { startHostileProxy, type HostileProxy } from '../../support/hostile-proxy.js';
 import { reusablePort } from '../../support/ports.js';
@@ -147,6 +151,16 @@ export class World {
     );
   }
 
+  /** The envelope `msgId` as relay `index` stores it, read from its SQLite file. */
+  envelopeOn(index: number, msgId: Uint8Array): Buffer | undefined {
+    const db = new Database(join(this.relays[index]!.dataDir, 'relay.db'), { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare<[Uint8Array], Buffer>('SELECT body FROM envelopes WHERE msg_id = ?').pluck().get(msgId);
+    } finally {
+      db.close();
+    }
+  }
+
   /** Indexes of the relays whose stores hold the envelope `msgId`. */
   relaysHolding(msgId: Uint8Array): number[] {
     return this.relays.flatMap((relay, index) => {
@@ -186,6 +200,18 @@ export async function waitForBodies(of: Profile, conversation: Uint8Array, expec
     () => bodies(of, conversation).length >= expected.length,
     `${of.name} to show ${expected.length} messages (has ${bodies(of, conversation).length})`,
   );
+}
+
+/** A second connection to a profile's database: it sees only what was committed. */
+export async function committedView(profile: Profile): Promise<Db> {
+  const secrets = await openSecretStore(profile.dir);
+  const key = (await secrets.get(DATABASE_KEY_SECRET))!;
+  try {
+    return openEncryptedDatabase(join(profile.dir, DATABASE_FILE), key, { mustExist: true });
+  } finally {
+    wipe(key);
+    secrets.close();
+  }
 }
 
 /** Every message id the UI was shown more than once. */

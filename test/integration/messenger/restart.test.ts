@@ -5,14 +5,10 @@
 // relay watches the wire: no deposit leaves before its envelope is committed in the
 // sender's database, and no ack leaves before the message is committed in the receiver's.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSecretStore } from '../../../src/core/keychain/open.js';
 import type { MessageView } from '../../../src/core/messenger/messenger.js';
-import { openEncryptedDatabase, type Db } from '../../../src/core/store/database.js';
-import { DATABASE_FILE, DATABASE_KEY_SECRET } from '../../../src/core/store/open.js';
-import { wipe } from '../../../src/core/crypto/sodium.js';
-import { World, befriend, bodies, conversationId, shownTwice, waitFor, type Profile } from './harness.js';
+import type { Db } from '../../../src/core/store/database.js';
+import { World, befriend, bodies, committedView, conversationId, shownTwice, waitFor, type Profile } from './harness.js';
 
 const world = new World();
 let alice: Profile;
@@ -21,18 +17,6 @@ let conversation: Buffer;
 // Relay 0 is reached through the watching proxy; Bob listens there and on 2, Alice on 1.
 const WATCHED = 0;
 const BOB_RELAYS = [WATCHED, 2];
-
-/** A second connection to a profile's database: it sees only what was committed. */
-async function committedView(profile: Profile): Promise<Db> {
-  const secrets = await openSecretStore(profile.dir);
-  const key = (await secrets.get(DATABASE_KEY_SECRET))!;
-  try {
-    return openEncryptedDatabase(join(profile.dir, DATABASE_FILE), key, { mustExist: true });
-  } finally {
-    wipe(key);
-    secrets.close();
-  }
-}
 
 let aliceDb: Db;
 let bobDb: Db;
