@@ -195,9 +195,10 @@ export class MessageRepository {
 
   /**
    * Stores a received message unless its id was seen before (copies arrive from several
-   * relays). The commit is durable when this returns, so only then may the relay copies
-   * be acknowledged. A message another of our devices sent is stored as outgoing and
-   * already on a relay.
+   * relays). Called alone, its commit is durable when it returns; inside a transaction
+   * (the receive path stores a burst in one), when that transaction returns. Only then may
+   * the relay copies be acknowledged. A message another of our devices sent is stored as
+   * outgoing and already on a relay.
    */
   receive(message: NewMessage, options: { readonly fromOwnDevice?: boolean } = {}): ReceiveResult {
     return this.db.transaction((): ReceiveResult => {
