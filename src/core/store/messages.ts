@@ -118,6 +118,17 @@ interface AttachmentRow {
 export const MAX_PAGE_SIZE = 500;
 const SNIPPET_WORDS = 16;
 
+// Newest first by local arrival, named as the FTS rowid (= messages.seq): SQLite then reads
+// the index in that order and stops after LIMIT matches. Named as m.seq, the same order
+// makes it sort every match first (docs/BENCHMARKS.md, Messenger: search).
+const searchSql = (filter: string): string => `
+  SELECT m.*, snippet(messages_fts, 0, '${MATCH_START}', '${MATCH_END}', '…', ${SNIPPET_WORDS}) AS marked
+  FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+  WHERE messages_fts MATCH @query ${filter}
+  ORDER BY messages_fts.rowid DESC LIMIT @limit`;
+export const SEARCH_ALL_SQL = searchSql('');
+export const SEARCH_CONVERSATION_SQL = searchSql('AND m.conversation_id = @conversationId');
+
 export class MessageRepository {
   private readonly insertMessage;
   private readonly insertAttachment;
@@ -171,14 +182,9 @@ export class MessageRepository {
     this.updateRecipient = db.prepare(`
       UPDATE message_recipients SET state = ?, updated_at = ?
       WHERE message_seq = ? AND account_id = ? AND device_id = ?`);
-    const search = (filter: string): string => `
-      SELECT m.*, snippet(messages_fts, 0, '${MATCH_START}', '${MATCH_END}', '…', ${SNIPPET_WORDS}) AS marked
-      FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
-      WHERE messages_fts MATCH @query ${filter}
-      ORDER BY m.seq DESC LIMIT @limit`;
-    this.searchAll = db.prepare<[{ query: string; limit: number }], MessageRow & { marked: string }>(search(''));
+    this.searchAll = db.prepare<[{ query: string; limit: number }], MessageRow & { marked: string }>(SEARCH_ALL_SQL);
     this.searchConversation = db.prepare<[{ query: string; limit: number; conversationId: Uint8Array }], MessageRow & { marked: string }>(
-      search('AND m.conversation_id = @conversationId'),
+      SEARCH_CONVERSATION_SQL,
     );
   }
 

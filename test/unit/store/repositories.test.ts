@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UNREAD_COUNT_SQL } from '../../../src/core/store/conversations.js';
-import type { NewMessage } from '../../../src/core/store/messages.js';
+import { SEARCH_ALL_SQL, SEARCH_CONVERSATION_SQL, type NewMessage } from '../../../src/core/store/messages.js';
 import type { Store } from '../../../src/core/store/store.js';
 import { id, openTempStore, type TempStore } from './temp-store.js';
 
@@ -166,6 +166,15 @@ describe('full-text search', () => {
     expect(store.messages.search('meet tues', { limit: 10 }).map((h) => h.message.sentAt)).toEqual([1]);
     const snippet = store.messages.search('tuesday', { limit: 10 })[0]!.snippet;
     expect(snippet.matches.map(([s, e]) => snippet.text.slice(s, e))).toEqual(['Tuesday']);
+  });
+
+  it('reads matches in the index\'s own order and stops at the limit, sorting nothing', () => {
+    for (const sql of [SEARCH_ALL_SQL, SEARCH_CONVERSATION_SQL]) {
+      const plan = temp.db.prepare<[{ query: string; limit: number; conversationId: Buffer }], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all({ query: 'word', limit: 100, conversationId: id(32) }).map((step) => step.detail);
+      expect(plan.some((detail) => detail.includes('TEMP B-TREE'))).toBe(false);
+      expect(plan[0]).toMatch(/^SCAN messages_fts VIRTUAL TABLE/);
+    }
   });
 
   it('treats FTS syntax in the query as plain words', () => {
