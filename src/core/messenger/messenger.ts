@@ -252,9 +252,9 @@ export class Messenger extends EventEmitter<Events> {
 
   async close(): Promise<void> {
     this.started = false;
-    // The burst in progress commits and is acked while the mailbox connections are still up.
+    // No further bursts; the one in progress still commits before the store closes (its
+    // acks may not make it out, so the relays push those copies again next time: deduped).
     this.received.close();
-    await this.received.idle();
     for (const approval of this.approvals.values()) {
       clearTimeout(approval.timer);
       approval.reject(new AegeesError('INVALID_ARGUMENT', 'the app closed before the new device answered'));
@@ -263,6 +263,7 @@ export class Messenger extends EventEmitter<Events> {
     this.linking?.device.dispose();
     await this.worker.stop();
     await this.pool.close();
+    await this.received.idle();
     this.identityValue?.device.dispose();
     this.identityValue?.account?.dispose();
     this.store.close();
