@@ -19,7 +19,7 @@ export function ConversationView({ conversation, jumpTo }: { conversation: Conve
 
   const send = useAction(async (text: string) => {
     const message = await api.call('sendMessage', { conversationId: conversation.id, text, attachments: await toOutgoing(pending) });
-    state.upsert(message);
+    state.showSent(message);
     setPending([]);
   });
 

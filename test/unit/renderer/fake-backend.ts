@@ -105,8 +105,14 @@ export function createFakeBackend(options: { profile?: ProfileStatus; now?: numb
     createGroup: async () => notFound('groups'),
     addGroupMember: async () => notFound('groups'),
     removeGroupMember: async () => notFound('groups'),
-    listMessages: async ({ conversationId, before, limit }) => {
+    listMessages: async ({ conversationId, before, after, limit }) => {
       const all = state.messages.get(conversationId) ?? [];
+      if (after) {
+        const from = all.findIndex((m) => m.id === after);
+        if (from < 0) return notFound('message');
+        const stop = Math.min(all.length, from + 1 + limit);
+        return { messages: all.slice(from + 1, stop), hasMore: stop < all.length };
+      }
       const end = before ? all.findIndex((m) => m.id === before) : all.length;
       const stop = end < 0 ? 0 : end;
       const start = Math.max(0, stop - limit);
