@@ -10,7 +10,7 @@ const PAGE_SIZE = 200;
  * enough that laying out and re-measuring the rows costs the same at any depth of history
  * (docs/BENCHMARKS.md, Desktop UI).
  */
-export const HELD_MESSAGES = 2_000;
+const HELD_MESSAGES = 2_000;
 
 /** Where the list should scroll: to a message, or (null) to the newest one. A new object per request. */
 export interface Placement {
