@@ -43,8 +43,8 @@ export function withNewer(held: HistoryWindow, page: readonly Message[], hasMore
  * replaced in place. A new one goes in by send time when it falls inside the held stretch
  * or after its newest end while that end is the newest of the conversation; one beyond a
  * dropped end is left for the page that brings that stretch back. Nothing is dropped here:
- * live messages arrive at the end the reader is at, and trimming the other end is left to
- * the next page load, which knows the reader's direction.
+ * only a page load knows which end the reader is moving away from, so trimming waits for
+ * the next one.
  */
 export function withLive(held: HistoryWindow, message: Message): HistoryWindow {
   const { messages } = held;
