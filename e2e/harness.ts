@@ -69,6 +69,7 @@ export interface Person {
 export class World {
   readonly relays: RelayProcess[] = [];
   readonly people: Person[] = [];
+  private profiles = 0;
   private readonly root = mkdtempSync(join(tmpdir(), 'aegees-e2e-'));
 
   async startRelays(count: number): Promise<RelayProcess[]> {
@@ -83,8 +84,16 @@ export class World {
    * `notInbox`), opened in a new browser context. The account is not created here.
    */
   async person(browser: Browser, name: string, relays: readonly RelayProcess[], notInbox: readonly RelayProcess[] = []): Promise<Person> {
-    const profileDir = join(this.root, `${name.toLowerCase()}-${this.people.length}`);
-    mkdirSync(profileDir, { recursive: true });
+    return this.open(browser, name, this.profileFolder(name), relays, notInbox);
+  }
+
+  /** A fresh profile folder, for a spec that builds a profile before its app starts (then `open` it). */
+  profileFolder(name: string): string {
+    return this.folder(`${name.toLowerCase()}-${this.profiles++}`);
+  }
+
+  /** An app on the profile in `profileDir` (made with `profileFolder`), with `relays` added to its roster as in `person`. */
+  async open(browser: Browser, name: string, profileDir: string, relays: readonly RelayProcess[] = [], notInbox: readonly RelayProcess[] = []): Promise<Person> {
     const warnings: string[] = [];
     const app = await startApp({
       profileDir,

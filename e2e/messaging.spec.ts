@@ -40,6 +40,11 @@ test('each person creates an account and they exchange invite codes', async () =
   await createAccountInUi(alice);
   await createAccountInUi(bob);
   await exchangeInvites(alice, bob);
+  // The whole invite code shows, with no scrolling inside its box.
+  const code = alice.page.getByLabel('Invite code', { exact: true });
+  await expect(code).toBeVisible();
+  const hidden = `(() => { const code = document.querySelector('output[aria-label="Invite code"]'); return code.scrollHeight - code.clientHeight; })()`;
+  expect(await alice.page.evaluate(hidden)).toBe(0);
   await screenshot(alice.page, 'contacts');
   await expect(bob.page.getByRole('region', { name: 'Your contacts' })).toContainText('1 device');
 });

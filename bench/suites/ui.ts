@@ -237,7 +237,7 @@ interface ScrollResult {
   loads: number;
   busyMs: number;
   timedOut: boolean;
-  scrollHeight: number;
+  scrolledPx: number;
 }
 
 interface Repetition {
@@ -383,11 +383,11 @@ function report(history: History, runs: Repetition[], chromiumVersion: string, m
     `| first render, ${size}-message conversation / plain list | **${ratio((run) => run.fullMs / run.plainMs)}** |`,
     `| scroll p95 frame time, ${size}-message conversation / plain list | **${ratio((_run, i) => app[i]!.p95 / plain[i]!.p95)}** |`,
     '',
-    '| page | first render ms | scroll p50 ms | scroll p95 ms | scroll max ms | frames | scroll s | scrolled height px |',
+    '| page | first render ms | scroll p50 ms | scroll p95 ms | scroll max ms | frames | scroll s | scrolled px |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     `| empty conversation | ${ms(med((run) => run.emptyMs))} | | | | | | |`,
-    scrollRow(`${size}-message conversation`, app, med((run) => run.appScroll.scrollHeight), med((run) => run.fullMs)),
-    scrollRow('plain list (baseline)', plain, med((run) => run.plainScroll.scrollHeight), med((run) => run.plainMs)),
+    scrollRow(`${size}-message conversation`, app, med((run) => run.appScroll.scrolledPx), med((run) => run.fullMs)),
+    scrollRow('plain list (baseline)', plain, med((run) => run.plainScroll.scrolledPx), med((run) => run.plainMs)),
     '',
     'p95 frame time by quarter of the scroll (in frame order, from the newest messages):',
     '',

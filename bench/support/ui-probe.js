@@ -18,13 +18,15 @@
 //     frame's style, layout and paint on the main thread. Rejects after spec.timeoutMs,
 //     saying what it saw.
 //
-//   scrollThrough(spec) → Promise<{ deltas, durationMs, stalledFrames, loads, busyMs, timedOut, scrollHeight }>
+//   scrollThrough(spec) → Promise<{ deltas, durationMs, stalledFrames, loads, busyMs, timedOut, scrolledPx }>
 //     Scrolls up at spec.speed px/s (the step of each frame is speed × the time since the
 //     previous frame) until the top of the history: for 'app', scrollTop 0 with the
 //     "Start of the conversation" line rendered; for 'plain', scrollTop 0. `deltas` are the
 //     requestAnimationFrame timestamp differences seen meanwhile; `stalledFrames` are frames
 //     that began at scrollTop 0 while an older page was still to come; `loads` counts the
-//     log's aria-busy periods (older pages fetched) and `busyMs` their total length.
+//     log's aria-busy periods (older pages fetched) and `busyMs` their total length;
+//     `scrolledPx` is the distance moved in all (the app holds only part of the history, so
+//     its scrollHeight is not the history's height).
 (() => {
   const afterFrame = (callback) => {
     const channel = new MessageChannel();
@@ -147,6 +149,7 @@
       let last = null;
       let carry = 0;
       let stalledFrames = 0;
+      let scrolledPx = 0;
       const frame = (now) => {
         const scroller = element();
         if (last !== null) deltas.push(now - last);
@@ -163,7 +166,7 @@
             loads: busy?.state.loads ?? 0,
             busyMs: busy?.state.busyMs ?? 0,
             timedOut,
-            scrollHeight: scroller.scrollHeight,
+            scrolledPx,
           });
           return;
         }
@@ -171,7 +174,11 @@
         carry += (spec.speed * elapsed) / 1000;
         const step = Math.floor(carry);
         carry -= step;
-        if (step > 0) scroller.scrollTop = Math.max(0, scroller.scrollTop - step);
+        if (step > 0) {
+          const from = scroller.scrollTop;
+          scroller.scrollTop = Math.max(0, from - step);
+          scrolledPx += from - scroller.scrollTop;
+        }
         requestAnimationFrame(frame);
       };
       requestAnimationFrame(frame);

@@ -175,8 +175,16 @@ export const METHODS = {
   ),
   addGroupMember: method(z.object({ conversationId: Id, accountId: Id }).strict(), Conversation),
   removeGroupMember: method(z.object({ conversationId: Id, accountId: Id }).strict(), Conversation),
+  /**
+   * Oldest first: the newest `limit` messages, those just before the message `before`, or
+   * those just after the message `after`; `hasMore` says whether more lie beyond the page
+   * in its direction (older, or newer for `after`).
+   */
   listMessages: method(
-    z.object({ conversationId: Id, before: Id.optional(), limit: z.number().int().min(1).max(LIMITS.maxPageSize) }).strict(),
+    z
+      .object({ conversationId: Id, before: Id.optional(), after: Id.optional(), limit: z.number().int().min(1).max(LIMITS.maxPageSize) })
+      .strict()
+      .refine((value) => value.before === undefined || value.after === undefined, 'before and after cannot both be given'),
     z.object({ messages: z.array(Message), hasMore: z.boolean() }),
   ),
   sendMessage: method(

@@ -256,9 +256,9 @@ export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}
       conversation(await messenger.addGroupMember(idBytes(conversationId, 'conversationId'), idBytes(accountId, 'accountId'))),
     removeGroupMember: async ({ conversationId, accountId }) =>
       conversation(await messenger.removeGroupMember(idBytes(conversationId, 'conversationId'), idBytes(accountId, 'accountId'))),
-    listMessages: async ({ conversationId, before, limit }) => {
+    listMessages: async ({ conversationId, before, after, limit }) => {
       const id = idBytes(conversationId, 'conversationId');
-      const page = messenger.history(id, { limit, ...(before ? { beforeId: idBytes(before, 'before') } : {}) });
+      const page = messenger.history(id, { limit, ...(before ? { beforeId: idBytes(before, 'before') } : {}), ...(after ? { afterId: idBytes(after, 'after') } : {}) });
       const context = messageContexts(messenger)(id);
       return { messages: page.messages.map((message) => toMessage(message, context)), hasMore: page.hasMore };
     },

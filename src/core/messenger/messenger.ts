@@ -491,9 +491,19 @@ export class Messenger extends EventEmitter<Events> {
     return this.conversationView(directConversationId(this.accountId, accountId));
   }
 
-  history(conversationId: Uint8Array, options: { limit: number; beforeId?: Uint8Array }): { messages: MessageView[]; hasMore: boolean } {
+  /**
+   * A page of history: the newest messages, those before `beforeId`, or those after
+   * `afterId`. `hasMore` says whether more exist beyond the page in its own direction.
+   */
+  history(conversationId: Uint8Array, options: { limit: number; beforeId?: Uint8Array; afterId?: Uint8Array }): { messages: MessageView[]; hasMore: boolean } {
     this.conversationView(conversationId);
     const before = options.beforeId ? this.store.messages.get(options.beforeId) : undefined;
+    if (options.afterId) {
+      const after = this.store.messages.get(options.afterId);
+      if (!after) throw new AegeesError('NOT_FOUND', 'no such message');
+      const page = this.store.messages.page(conversationId, { limit: options.limit, after: { sentAt: after.sentAt, seq: after.seq } });
+      return { messages: page.messages.map((message) => this.messageView(message)), hasMore: page.newer !== null };
+    }
     const page = this.store.messages.page(conversationId, { limit: options.limit, ...(before ? { before: { sentAt: before.sentAt, seq: before.seq } } : {}) });
     return { messages: page.messages.map((message) => this.messageView(message)), hasMore: page.older !== null };
   }

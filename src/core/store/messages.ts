@@ -66,7 +66,7 @@ export interface RecipientRecord {
   readonly updatedAt: number;
 }
 
-/** Position in a conversation's history: messages strictly older than it come next. */
+/** Position in a conversation's history: a page `before` it holds messages strictly older, one `after` it strictly newer. */
 export interface MessageCursor {
   readonly sentAt: number;
   readonly seq: number;
@@ -77,6 +77,8 @@ export interface MessagePage {
   readonly messages: StoredMessage[];
   /** Pass as `before` for the next older page; null when there is none. */
   readonly older: MessageCursor | null;
+  /** Pass as `after` for the next newer page; null when there is none. */
+  readonly newer: MessageCursor | null;
 }
 
 export interface SearchHit {
@@ -138,6 +140,7 @@ export class MessageRepository {
   private readonly bySeq;
   private readonly newest;
   private readonly olderThan;
+  private readonly newerThan;
   private readonly attachmentsOf;
   private readonly recipientsOf;
   private readonly updateRecipient;
@@ -170,6 +173,9 @@ export class MessageRepository {
     this.olderThan = db.prepare<[Uint8Array, number, number, number], MessageRow>(`
       SELECT * FROM messages WHERE conversation_id = ? AND (sent_at, seq) < (?, ?)
       ORDER BY sent_at DESC, seq DESC LIMIT ?`);
+    this.newerThan = db.prepare<[Uint8Array, number, number, number], MessageRow>(`
+      SELECT * FROM messages WHERE conversation_id = ? AND (sent_at, seq) > (?, ?)
+      ORDER BY sent_at ASC, seq ASC LIMIT ?`);
     this.attachmentsOf = db.prepare<[number], AttachmentRow>(
       'SELECT * FROM attachments WHERE message_seq = ? ORDER BY position',
     );
@@ -224,20 +230,35 @@ export class MessageRepository {
     return row && this.record(row);
   }
 
-  /** The newest `limit` messages older than `before` (or the newest of all). */
-  page(conversationId: Uint8Array, options: { readonly limit: number; readonly before?: MessageCursor }): MessagePage {
-    const { limit, before } = options;
+  /**
+   * The newest `limit` messages older than `before`, the oldest `limit` newer than `after`,
+   * or the newest of all. A page reached through a cursor always has that cursor's side to
+   * come back to, so only the far side needs the extra row that tells whether more exist.
+   */
+  page(conversationId: Uint8Array, options: { readonly limit: number; readonly before?: MessageCursor; readonly after?: MessageCursor }): MessagePage {
+    const { limit, before, after } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw new AegeesError('INVALID_ARGUMENT', `page size must be 1…${MAX_PAGE_SIZE}, got ${limit}`);
+    }
+    if (before && after) throw new AegeesError('INVALID_ARGUMENT', 'a page is either before or after a cursor, not both');
+    const cursorOf = (row: MessageRow | undefined) => (row ? { sentAt: row.sent_at, seq: row.seq } : null);
+    if (after) {
+      const rows = this.newerThan.all(conversationId, after.sentAt, after.seq, limit + 1);
+      const page = rows.slice(0, limit);
+      return {
+        messages: page.map((row) => this.record(row)),
+        older: cursorOf(page[0]) ?? after,
+        newer: rows.length > limit ? cursorOf(page.at(-1)) : null,
+      };
     }
     const rows = before
       ? this.olderThan.all(conversationId, before.sentAt, before.seq, limit + 1)
       : this.newest.all(conversationId, limit + 1);
     const page = rows.slice(0, limit);
-    const last = page.at(-1);
     return {
-      messages: page.reverse().map((row) => this.record(row)),
-      older: rows.length > limit && last ? { sentAt: last.sent_at, seq: last.seq } : null,
+      messages: page.toReversed().map((row) => this.record(row)),
+      older: rows.length > limit ? cursorOf(page.at(-1)) : null,
+      newer: before ? (cursorOf(page[0]) ?? before) : null,
     };
   }
 

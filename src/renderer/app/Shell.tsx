@@ -23,7 +23,7 @@ export function Shell({ me }: { me: AccountSummary }) {
       </a>
       <Nav page={page} onSelect={setPage} me={me} />
       <main id="main" className="page" tabIndex={-1}>
-        {page === 'chats' && <ChatsPage selectedId={conversationId} onSelect={setConversationId} />}
+        {page === 'chats' && <ChatsPage meId={me.accountId} selectedId={conversationId} onSelect={setConversationId} />}
         {page === 'contacts' && <ContactsPage onOpenConversation={openConversation} />}
         {page === 'servers' && <ServersPage />}
         {page === 'devices' && <DevicesPage />}

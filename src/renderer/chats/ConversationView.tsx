@@ -9,7 +9,7 @@ import { ConversationHeader } from './ConversationHeader.js';
 import { MessageList } from './MessageList.js';
 import { useMessages } from './useMessages.js';
 
-export function ConversationView({ conversation, jumpTo }: { conversation: Conversation; jumpTo: string | null }) {
+export function ConversationView({ conversation, meId, jumpTo }: { conversation: Conversation; meId: string; jumpTo: string | null }) {
   const api = useApi();
   const state = useMessages(conversation.id);
   const [pending, setPending] = useState<PendingFile[]>([]);
@@ -19,7 +19,7 @@ export function ConversationView({ conversation, jumpTo }: { conversation: Conve
 
   const send = useAction(async (text: string) => {
     const message = await api.call('sendMessage', { conversationId: conversation.id, text, attachments: await toOutgoing(pending) });
-    state.upsert(message);
+    state.showSent(message);
     setPending([]);
   });
 
@@ -54,7 +54,7 @@ export function ConversationView({ conversation, jumpTo }: { conversation: Conve
       onDragLeave={(event) => event.currentTarget === event.target && setDragging(false)}
       onDrop={onDrop}
     >
-      <ConversationHeader conversation={conversation} />
+      <ConversationHeader conversation={conversation} meId={meId} />
       <ErrorText error={state.error} />
       <MessageList conversation={conversation} state={state} highlightId={highlightId} />
       {dragging && (

@@ -4,7 +4,7 @@ import { dayKey, dayLabel } from '../lib/time.js';
 export type Row = { kind: 'day'; key: string; label: string } | { kind: 'message'; key: string; message: Message };
 
 /** Interleaves a separator before the first message of each local day. */
-export function buildRows(messages: Message[], now = Date.now()): Row[] {
+export function buildRows(messages: readonly Message[], now = Date.now()): Row[] {
   const rows: Row[] = [];
   let currentDay = '';
   for (const message of messages) {

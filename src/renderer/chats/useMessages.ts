@@ -1,92 +1,180 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Message } from '../../common/api/contract.js';
+import type { Message, MethodInput } from '../../common/api/contract.js';
 import { useApi, useApiEvent } from '../api/ApiContext.js';
+import { EMPTY_WINDOW, windowOf, withLive, withNewer, withOlder, type HistoryWindow } from './history-window.js';
 
 const PAGE_SIZE = 200;
+/**
+ * Messages held at most: ten pages, a couple of thousand rows with the day separators.
+ * Far more than a screen, so the end that is dropped is never the one being read, and few
+ * enough that laying out and re-measuring the rows costs the same at any depth of history
+ * (docs/BENCHMARKS.md, Desktop UI).
+ */
+const HELD_MESSAGES = 2_000;
 
-export interface MessagesState {
-  messages: Message[];
-  hasMore: boolean;
-  loading: boolean;
-  error: unknown;
-  loadOlder: () => Promise<void>;
-  /** Loads older pages until the message is there (or history ends); true when found. */
-  reveal: (messageId: string) => Promise<boolean>;
-  /** Puts a message the UI already has (our own send) in place without waiting for its event. */
-  upsert: (message: Message) => void;
+/** Where the list should scroll: to a message, or (null) to the newest one. A new object per request. */
+export interface Placement {
+  readonly messageId: string | null;
 }
 
-/** One conversation's messages, oldest first, loaded a page at a time from the newest end. */
+export interface MessagesState {
+  /** Oldest first: the held stretch of the conversation. */
+  messages: readonly Message[];
+  hasOlder: boolean;
+  /** Newer messages exist than those held (the reader is back in history). */
+  hasNewer: boolean;
+  loading: boolean;
+  error: unknown;
+  placement: Placement | null;
+  loadOlder: () => Promise<void>;
+  loadNewer: () => Promise<void>;
+  /** Shows the newest messages, fetching them again if they were dropped. */
+  jumpToNewest: () => Promise<void>;
+  /** Shows the message, fetching the pages around it if it is not held; true when found. */
+  reveal: (messageId: string) => Promise<boolean>;
+  /** A message this device just sent, shown without waiting for its event, with the list at the newest end. */
+  showSent: (message: Message) => void;
+}
+
+interface View {
+  window: HistoryWindow;
+  placement: Placement | null;
+}
+
+/** What a page request does to the window once it answers. */
+interface Update {
+  apply: (held: HistoryWindow) => HistoryWindow;
+  placement?: Placement;
+}
+
+type Cursor = Pick<MethodInput<'listMessages'>, 'before' | 'after'>;
+
+/**
+ * One conversation's messages: a bounded window of consecutive messages (history-window.ts)
+ * that starts at the newest page and moves a page at a time in either direction.
+ */
 export function useMessages(conversationId: string): MessagesState {
   const api = useApi();
-  const [messages, setMessages] = useState<Message[]>([]);
-  const [hasMore, setHasMore] = useState(true);
+  const [view, setView] = useState<View>({ window: EMPTY_WINDOW, placement: null });
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  // The latest list for the async page loop, which outlives a single render.
-  const latest = useRef({ messages, hasMore, loading: false });
-  latest.current = { ...latest.current, messages, hasMore };
+  // Page requests outlive a render: they read and write the latest window here. A jump
+  // bumps the generation, so an answer for the window it replaced is dropped.
+  const latest = useRef({ view, loading: false, generation: 0 });
 
-  const loadOlder = useCallback(async () => {
-    if (latest.current.loading || !latest.current.hasMore) return;
-    latest.current.loading = true;
-    setLoading(true);
-    try {
-      const before = latest.current.messages[0]?.id;
-      const page = await api.call('listMessages', before ? { conversationId, before, limit: PAGE_SIZE } : { conversationId, limit: PAGE_SIZE });
-      const known = new Set(latest.current.messages.map((m) => m.id));
-      const older = page.messages.filter((m) => !known.has(m.id)).sort(bySentAt);
-      const next = [...older, ...latest.current.messages];
-      latest.current = { messages: next, hasMore: page.hasMore, loading: true };
-      setMessages(next);
-      setHasMore(page.hasMore);
-      setError(null);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      latest.current.loading = false;
-      setLoading(false);
-    }
-  }, [api, conversationId]);
+  const show = useCallback((held: HistoryWindow, placement?: Placement) => {
+    const next = { window: held, placement: placement ?? latest.current.view.placement };
+    latest.current.view = next;
+    setView(next);
+  }, []);
+
+  const page = useCallback((cursor: Cursor) => api.call('listMessages', { conversationId, limit: PAGE_SIZE, ...cursor }), [api, conversationId]);
+
+  /** One page request at a time, except that a jump goes ahead of whatever is in flight. */
+  const load = useCallback(
+    async (request: () => Promise<Update>, jump: boolean): Promise<void> => {
+      const state = latest.current;
+      if (state.loading && !jump) return;
+      const generation = jump ? ++state.generation : state.generation;
+      state.loading = true;
+      setLoading(true);
+      try {
+        const update = await request();
+        if (generation !== state.generation) return;
+        show(update.apply(state.view.window), update.placement);
+        setError(null);
+      } catch (failure) {
+        if (generation === state.generation) setError(failure);
+      } finally {
+        if (generation === state.generation) {
+          state.loading = false;
+          setLoading(false);
+        }
+      }
+    },
+    [show],
+  );
+
+  const newest = useCallback(
+    () =>
+      load(async () => {
+        const answer = await page({});
+        return { apply: () => windowOf(answer.messages, answer.hasMore, false), placement: { messageId: null } };
+      }, true),
+    [load, page],
+  );
 
   useEffect(() => {
-    void loadOlder();
-  }, [loadOlder]);
+    void newest();
+  }, [newest]);
 
-  const upsert = useCallback((message: Message) => setMessages((current) => upsertSorted(current, message)), []);
-  useApiEvent('messageAdded', (message) => message.conversationId === conversationId && upsert(message));
-  useApiEvent('messageUpdated', (message) => message.conversationId === conversationId && upsert(message));
+  const loadOlder = useCallback(async () => {
+    const { messages, hasOlder } = latest.current.view.window;
+    const oldest = messages[0];
+    if (!hasOlder || !oldest) return;
+    await load(async () => {
+      const answer = await page({ before: oldest.id });
+      return { apply: (held) => withOlder(held, answer.messages, answer.hasMore, HELD_MESSAGES) };
+    }, false);
+  }, [load, page]);
+
+  const loadNewer = useCallback(async () => {
+    const { messages, hasNewer } = latest.current.view.window;
+    const newestHeld = messages.at(-1);
+    if (!hasNewer || !newestHeld) return;
+    await load(async () => {
+      const answer = await page({ after: newestHeld.id });
+      return { apply: (held) => withNewer(held, answer.messages, answer.hasMore, HELD_MESSAGES) };
+    }, false);
+  }, [load, page]);
+
+  const jumpToNewest = useCallback(async () => {
+    const held = latest.current.view.window;
+    if (held.hasNewer) await newest();
+    else show(held, { messageId: null });
+  }, [newest, show]);
 
   const reveal = useCallback(
     async (messageId: string) => {
-      while (!latest.current.messages.some((m) => m.id === messageId)) {
-        if (!latest.current.hasMore) return false;
-        const before = latest.current.messages.length;
-        await loadOlder();
-        if (latest.current.messages.length === before && latest.current.hasMore) return false;
+      if (!holds(latest.current.view.window, messageId)) {
+        // A page after the message, then the page that ends with it; if nothing is newer,
+        // the newest page holds it.
+        await load(async () => {
+          const after = await page({ after: messageId });
+          const first = after.messages[0];
+          const before = await page(first ? { before: first.id } : {});
+          return { apply: () => windowOf([...before.messages, ...after.messages], before.hasMore, after.hasMore) };
+        }, true);
       }
+      if (!holds(latest.current.view.window, messageId)) return false;
+      show(latest.current.view.window, { messageId });
       return true;
     },
-    [loadOlder],
+    [load, page, show],
   );
 
-  return { messages, hasMore, loading, error, loadOlder, reveal, upsert };
+  const showSent = useCallback(
+    (message: Message) => {
+      const held = latest.current.view.window;
+      if (held.hasNewer) void newest();
+      else show(withLive(held, message), { messageId: null });
+    },
+    [newest, show],
+  );
+
+  const live = (message: Message) => {
+    if (message.conversationId !== conversationId) return;
+    const held = latest.current.view.window;
+    const next = withLive(held, message);
+    if (next !== held) show(next);
+  };
+  useApiEvent('messageAdded', live);
+  useApiEvent('messageUpdated', live);
+
+  const { window: held, placement } = view;
+  return { messages: held.messages, hasOlder: held.hasOlder, hasNewer: held.hasNewer, loading, error, placement, loadOlder, loadNewer, jumpToNewest, reveal, showSent };
 }
 
-function bySentAt(a: Message, b: Message): number {
-  return a.sentAt - b.sentAt;
-}
-
-/** Replaces a known message in place or inserts a new one by send time, searching from the newest end where changes happen. */
-export function upsertSorted(list: Message[], message: Message): Message[] {
-  for (let i = list.length - 1; i >= 0; i--) {
-    if (list[i]!.id === message.id) {
-      const next = list.slice();
-      next[i] = message;
-      return next;
-    }
-  }
-  let at = list.length;
-  while (at > 0 && list[at - 1]!.sentAt > message.sentAt) at--;
-  return [...list.slice(0, at), message, ...list.slice(at)];
+function holds(held: HistoryWindow, messageId: string): boolean {
+  return held.messages.some((message) => message.id === messageId);
 }

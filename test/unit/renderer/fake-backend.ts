@@ -52,7 +52,7 @@ export function createFakeBackend(options: { profile?: ProfileStatus; now?: numb
   messages.set('conv-bulk', bulkConversation(now, options.bulkMessages ?? 0));
   const conversations: Conversation[] = [
     conversation('conv-bob', 'direct', 'Bob Okafor', ['acct-bob'], 2, bob, null),
-    conversation('conv-atlas', 'group', 'Project Atlas', ['acct-bob', 'acct-dave'], 0, messages.get('conv-atlas')!, 'https://relay-eu.aegees.example'),
+    conversation('conv-atlas', 'group', 'Project Atlas', [ME.accountId, 'acct-bob', 'acct-dave'], 0, messages.get('conv-atlas')!, 'https://relay-eu.aegees.example'),
     conversation('conv-bulk', 'direct', 'Dave Lindqvist', ['acct-dave'], 0, messages.get('conv-bulk')!, null),
   ];
   const state: FakeBackend['state'] = {
@@ -102,11 +102,34 @@ export function createFakeBackend(options: { profile?: ProfileStatus; now?: numb
     },
     listConversations: async () => state.conversations,
     openDirectConversation: async ({ accountId }) => state.conversations.find((c) => c.kind === 'direct' && c.memberAccountIds[0] === accountId) ?? notFound('conversation'),
-    createGroup: async () => notFound('groups'),
-    addGroupMember: async () => notFound('groups'),
-    removeGroupMember: async () => notFound('groups'),
-    listMessages: async ({ conversationId, before, limit }) => {
+    createGroup: async ({ title, memberAccountIds }) => {
+      const group = conversation(`conv-group-${state.conversations.length}`, 'group', title, [ME.accountId, ...memberAccountIds], 0, [], null);
+      state.conversations = [...state.conversations, group];
+      state.messages.set(group.id, []);
+      emitConversation(group);
+      return group;
+    },
+    addGroupMember: async ({ conversationId, accountId }) => {
+      const group = { ...findConversation(conversationId), memberAccountIds: [...findConversation(conversationId).memberAccountIds, findContact(accountId).accountId] };
+      state.conversations = state.conversations.map((c) => (c.id === conversationId ? group : c));
+      emitConversation(group);
+      return group;
+    },
+    removeGroupMember: async ({ conversationId, accountId }) => {
+      const current = findConversation(conversationId);
+      const group = { ...current, memberAccountIds: current.memberAccountIds.filter((id) => id !== accountId) };
+      state.conversations = state.conversations.map((c) => (c.id === conversationId ? group : c));
+      emitConversation(group);
+      return group;
+    },
+    listMessages: async ({ conversationId, before, after, limit }) => {
       const all = state.messages.get(conversationId) ?? [];
+      if (after) {
+        const from = all.findIndex((m) => m.id === after);
+        if (from < 0) return notFound('message');
+        const stop = Math.min(all.length, from + 1 + limit);
+        return { messages: all.slice(from + 1, stop), hasMore: stop < all.length };
+      }
       const end = before ? all.findIndex((m) => m.id === before) : all.length;
       const stop = end < 0 ? 0 : end;
       const start = Math.max(0, stop - limit);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/common/api/contract.js';
 import { buildRows } from '../../../src/renderer/chats/rows.js';
-import { upsertSorted } from '../../../src/renderer/chats/useMessages.js';
 import { groupDigits } from '../../../src/renderer/contacts/SafetyNumberDialog.js';
 import { qrPath } from '../../../src/renderer/contacts/QrCode.js';
 import { safeFileName } from '../../../src/renderer/lib/files.js';
@@ -26,12 +25,6 @@ describe('renderer helpers', () => {
     const rows = buildRows([message('a', day), message('b', day + 1000), message('c', day + 86_400_000)], day + 86_400_000);
     expect(rows.map((r) => r.kind)).toEqual(['day', 'message', 'message', 'day', 'message']);
     expect(rows[3]).toMatchObject({ label: 'Today' });
-  });
-
-  it('replaces a known message and inserts a new one in send order', () => {
-    const list = [message('a', 1), message('b', 3)];
-    expect(upsertSorted(list, message('c', 2)).map((m) => m.id)).toEqual(['a', 'c', 'b']);
-    expect(upsertSorted(list, { ...message('a', 1), text: 'edited' } as Message)[0]).toMatchObject({ text: 'edited' });
   });
 
   it('draws a QR code as path data, and refuses a code too long for one', () => {

@@ -11,7 +11,7 @@ describe('message list', () => {
   it('keeps the DOM small for a conversation with 100,000 messages', async () => {
     const backend = createFakeBackend({ bulkMessages: 100_000 });
     const conversation = backend.state.conversations.find((c) => c.id === 'conv-bulk')!;
-    renderWithApi(<ConversationView conversation={conversation} jumpTo={null} />, backend);
+    renderWithApi(<ConversationView conversation={conversation} meId="acct-alice" jumpTo={null} />, backend);
     const log = await screen.findByRole('log');
     await within(log).findAllByRole('article');
     // Only rows near the viewport exist, however long the history. (jsdom measures every
