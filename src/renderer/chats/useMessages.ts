@@ -99,9 +99,17 @@ export function useMessages(conversationId: string): MessagesState {
     () =>
       load(async () => {
         const answer = await page({});
-        return { apply: () => windowOf(answer.messages, answer.hasMore, false), placement: { messageId: null } };
+        const newestPaged = answer.messages.at(-1);
+        // A message can arrive after the engine read this page but reach us before its
+        // answer; its event went to the window this page replaces, so carry it over.
+        const arrivedMeanwhile = (held: HistoryWindow) =>
+          held.messages.filter((message) => message.conversationId === conversationId && (!newestPaged || message.sentAt >= newestPaged.sentAt));
+        return {
+          apply: (held) => arrivedMeanwhile(held).reduce(withLive, windowOf(answer.messages, answer.hasMore, false)),
+          placement: { messageId: null },
+        };
       }, true),
-    [load, page],
+    [conversationId, load, page],
   );
 
   useEffect(() => {
