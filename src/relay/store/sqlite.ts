@@ -1,6 +1,6 @@
-// The embedded backend: one SQLite file (WAL, synchronous=FULL) plus a blob directory, for
-// one relay process. Writes queue up and commit together once per event-loop turn, so a
-// burst of deposits shares one fsync instead of paying one each.
+// The embedded backend: one SQLite file (WAL) plus a blob directory, for one relay process.
+// Writes queue up and commit together once per event-loop turn; the fsync that makes a
+// deposit durable runs off the event loop and covers every commit before it (wal-sync.ts).
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { Logger } from '../log.js';
 import { BlobFiles } from './blob-files.js';
+import { WalSync } from './wal-sync.js';
 import {
   StoreCorruptError,
   type AckOutcome,
@@ -97,7 +98,7 @@ export async function openSqliteStore(dir: string, log: Logger): Promise<RelaySt
     const db = openDatabase(dir);
     const files = new BlobFiles(join(dir, 'blobs'));
     await files.init();
-    const store = new SqliteStore(db, files, lock, log);
+    const store = new SqliteStore(db, await WalSync.start(db), files, lock, log);
     await store.removeOrphanFiles();
     return store;
   } catch (error) {
@@ -173,12 +174,12 @@ class SqliteStore implements RelayStore {
   private readonly queue: QueuedWrite[] = [];
   private flushScheduled = false;
   private closed = false;
-  private syncFull = true;
 
   private readonly q;
 
   constructor(
     private readonly db: Database.Database,
+    private readonly wal: WalSync,
     private readonly files: BlobFiles,
     private readonly lock: Database.Database,
     private readonly log: Logger,
@@ -251,7 +252,7 @@ class SqliteStore implements RelayStore {
   /**
    * Runs `run` inside the next group commit; resolves once that commit is done — and on disk
    * if `durable`. A lost ack or sweep after a power cut only means a redelivery (which
-   * clients dedupe) or a later sweep, so only batches with a deposit or an upload fsync.
+   * clients dedupe) or a later sweep, so only deposits and uploads wait for the fsync.
    */
   private write<T>(run: () => T, durable: boolean): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
@@ -269,12 +270,7 @@ class SqliteStore implements RelayStore {
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    const durable = batch.some((op) => op.durable);
     try {
-      if (durable !== this.syncFull) {
-        this.db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
-        this.syncFull = durable;
-      }
       this.db.transaction(() => {
         for (const op of batch) {
           try {
@@ -289,11 +285,26 @@ class SqliteStore implements RelayStore {
       for (const op of batch) op.reject(error);
       return;
     }
-    batch.forEach((op, index) => {
+    const settle = (op: QueuedWrite, index: number) => {
       const result = results[index]!;
       if (result.ok) op.resolve(result.value);
       else op.reject(result.error);
+    };
+    batch.forEach((op, index) => {
+      if (!op.durable) settle(op, index);
     });
+    if (batch.some((op) => op.durable)) {
+      this.wal.durable().then(
+        () => batch.forEach((op, index) => op.durable && settle(op, index)),
+        (error: unknown) => batch.forEach((op) => op.durable && op.reject(error)),
+      );
+    }
+    try {
+      this.wal.checkpointIfLarge();
+    } catch (error) {
+      // The WAL only keeps growing; the next flush tries again.
+      this.log.error({ err: error }, 'checkpoint failed');
+    }
   }
 
   async deposit(input: DepositInput): Promise<DepositOutcome> {
@@ -469,7 +480,8 @@ class SqliteStore implements RelayStore {
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.flush();
     this.closed = true;
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    await this.wal.close();
+    this.wal.checkpoint();
     this.db.close();
     this.lock.close();
   }

@@ -1,0 +1,93 @@
+// Group commit for the SQLite backend without blocking the event loop. Transactions commit
+// with synchronous=OFF, which in WAL mode only appends frames to relay.db-wal (in the OS page
+// cache); a write that must be durable waits for an fdatasync of that file that started after
+// its commit. The fdatasync runs on libuv's thread pool, so pushes, acks and parsing go on
+// while the disk works, and one fdatasync covers every commit made before it started.
+// SQLite still syncs the database file itself: checkpoints (which copy the WAL into it before
+// the WAL is reused) run only through checkpoint(), under synchronous=FULL.
+import { fstatSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type Database from 'better-sqlite3-multiple-ciphers';
+
+/** WAL size past which a checkpoint copies it into the database (SQLite's default is 1000 pages of 4 KiB). */
+const CHECKPOINT_BYTES = 4 * 1024 * 1024;
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export class WalSync {
+  private waiting: Waiter[] = [];
+  private syncing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly wal: FileHandle,
+  ) {}
+
+  /**
+   * Takes over syncing for `db` (WAL mode, its -wal file already created): autocheckpoints
+   * off, commits unsynced. The directory is synced once so the WAL file's entry is durable.
+   */
+  static async start(db: Database.Database): Promise<WalSync> {
+    const walPath = `${db.name}-wal`;
+    const wal = await open(walPath, 'r');
+    const dir = await open(dirname(walPath), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma('synchronous = OFF');
+    return new WalSync(db, wal);
+  }
+
+  /** Resolves once every transaction committed before this call is on disk. */
+  durable(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.syncing ??= this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0);
+      try {
+        await this.wal.datasync();
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    this.syncing = undefined;
+  }
+
+  /** Checkpoints once the WAL has grown past CHECKPOINT_BYTES (it is empty after each checkpoint). */
+  checkpointIfLarge(): void {
+    if (fstatSync(this.wal.fd).size > CHECKPOINT_BYTES) this.checkpoint();
+  }
+
+  /**
+   * Copies the WAL into the database and truncates it. Under synchronous=FULL SQLite syncs
+   * the WAL and then the database file before the WAL is emptied, so no committed frame is
+   * ever lost to its reuse.
+   */
+  checkpoint(): void {
+    this.db.pragma('synchronous = FULL');
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.pragma('synchronous = OFF');
+    }
+  }
+
+  /** Waits for a running sync, then closes the WAL handle. */
+  async close(): Promise<void> {
+    await this.syncing;
+    await this.wal.close();
+  }
+}
