@@ -300,7 +300,7 @@ class SqliteStore implements RelayStore {
       );
     }
     try {
-      this.wal.checkpointIfLarge();
+      this.wal.committed();
     } catch (error) {
       // The WAL only keeps growing; the next flush tries again.
       this.log.error({ err: error }, 'checkpoint failed');
@@ -481,7 +481,7 @@ class SqliteStore implements RelayStore {
     this.flush();
     this.closed = true;
     await this.wal.close();
-    this.wal.checkpoint();
+    this.wal.checkpoint('TRUNCATE');
     this.db.close();
     this.lock.close();
   }

@@ -11,11 +11,14 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3-multiple-ciphers';
 
 /**
- * WAL size past which a checkpoint copies it into the database. Far above SQLite's default (4 MiB):
- * deposits and deletes rewrite the same pages, so a longer WAL means fewer page writes and
- * fewer database fsyncs, which a checkpoint does on the event loop.
+ * Commit groups between checkpoints (SQLite's default is 1000 pages; a group writes several).
+ * A RESTART checkpoint leaves the file at its size and the next commits overwrite it from the
+ * start, and an fdatasync of overwritten blocks needs no filesystem journal commit, which
+ * appending would (and on a busy disk that commit waits for everyone else's metadata).
  */
-const CHECKPOINT_BYTES = 32 * 1024 * 1024;
+const COMMITS_PER_CHECKPOINT = 1000;
+/** A WAL file larger than this (a burst of large deposits) is truncated back at its checkpoint. */
+const MAX_WAL_BYTES = 64 * 1024 * 1024;
 
 interface Waiter {
   resolve(): void;
@@ -25,6 +28,8 @@ interface Waiter {
 export class WalSync {
   private waiting: Waiter[] = [];
   private syncing: Promise<void> | undefined;
+  /** Commit groups since the last checkpoint. */
+  private commits = 0;
 
   private constructor(
     private readonly db: Database.Database,
@@ -70,20 +75,23 @@ export class WalSync {
     this.syncing = undefined;
   }
 
-  /** Checkpoints once the WAL has grown past CHECKPOINT_BYTES (it is empty after each checkpoint). */
-  checkpointIfLarge(): void {
-    if (fstatSync(this.wal.fd).size > CHECKPOINT_BYTES) this.checkpoint();
+  /** Counts a commit group; every COMMITS_PER_CHECKPOINT of them, or past MAX_WAL_BYTES, checkpoints. */
+  committed(): void {
+    this.commits += 1;
+    const large = fstatSync(this.wal.fd).size > MAX_WAL_BYTES;
+    if (this.commits >= COMMITS_PER_CHECKPOINT || large) this.checkpoint(large ? 'TRUNCATE' : 'RESTART');
   }
 
   /**
-   * Copies the WAL into the database and truncates it. Under synchronous=FULL SQLite syncs
-   * the WAL and then the database file before the WAL is emptied, so no committed frame is
-   * ever lost to its reuse.
+   * Copies the WAL into the database; the next commit starts the WAL over (TRUNCATE also
+   * empties the file). Under synchronous=FULL SQLite syncs the WAL and then the database file
+   * before the WAL is reused, so no committed frame is ever lost to its reuse.
    */
-  checkpoint(): void {
+  checkpoint(mode: 'RESTART' | 'TRUNCATE'): void {
+    this.commits = 0;
     this.db.pragma('synchronous = FULL');
     try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.pragma(`wal_checkpoint(${mode})`);
     } finally {
       this.db.pragma('synchronous = OFF');
     }

@@ -1,6 +1,6 @@
 // WalSync on a real SQLite file: commits go unsynced, a durable() caller waits for an
 // fdatasync that started after it, concurrent callers share fsyncs, and checkpoints run
-// under synchronous=FULL and leave the WAL empty with every committed row in the database.
+// under synchronous=FULL with every committed row in the database.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
@@ -69,7 +69,7 @@ describe('WalSync', () => {
       pragmas.push(source);
       return pragma(source, options);
     });
-    wal.checkpoint();
+    wal.checkpoint('TRUNCATE');
     expect(pragmas).toEqual(['synchronous = FULL', 'wal_checkpoint(TRUNCATE)', 'synchronous = OFF']);
     expect(statSync(`${db.name}-wal`).size).toBe(0);
     await wal.close();
@@ -77,6 +77,32 @@ describe('WalSync', () => {
     const reopened = new Database(db.name, { readonly: true });
     expect(reopened.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 200 });
     reopened.close();
+  });
+
+  it('checkpoints (RESTART, keeping the file to overwrite) every 1000 commit groups', async () => {
+    const db = walDatabase();
+    const wal = await WalSync.start(db);
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+    const checkpoints: string[] = [];
+    const pragma = db.pragma.bind(db);
+    vi.spyOn(db, 'pragma').mockImplementation((source, options) => {
+      if (source.startsWith('wal_checkpoint')) checkpoints.push(source);
+      return pragma(source, options);
+    });
+    for (let i = 0; i < 999; i += 1) {
+      insert.run(Buffer.alloc(10, i));
+      wal.committed();
+    }
+    expect(checkpoints).toEqual([]);
+    insert.run(Buffer.alloc(10));
+    wal.committed();
+    expect(checkpoints).toEqual(['wal_checkpoint(RESTART)']);
+    // The next commit overwrites the start of the file instead of growing it.
+    const size = statSync(`${db.name}-wal`).size;
+    insert.run(Buffer.alloc(10));
+    expect(statSync(`${db.name}-wal`).size).toBe(size);
+    await wal.close();
+    db.close();
   });
 
   it('fails the waiting callers when the fdatasync fails', async () => {
