@@ -292,8 +292,9 @@ async function main(): Promise<void> {
   console.log([
     '## Relay',
     '',
-    `Command: \`npm run bench -- relay\`. SQLite backend (WAL, synchronous=FULL: every deposit is fsync'd`,
-    `before its answer), plain HTTP/WS on loopback, load generator in one process on the same`,
+    `Command: \`npm run bench -- relay\`. SQLite backend (WAL: every deposit is fsync'd before its`,
+    `answer, by an fdatasync of the WAL off the event loop), deposits over the client library's`,
+    `deposit WebSocket, plain WS on loopback, load generator in one process on the same`,
     `machine. ${MAILBOXES} connected mailboxes, ${fixed(ENVELOPE_BYTES)}-byte envelopes, ${IN_FLIGHT} messages in flight,`,
     `${fixed(MESSAGES)} measured messages after ${fixed(WARMUP)} warm-up. Baseline: a bare \`ws\` server that forwards each`,
     'frame to the mailbox socket (no storage, no auth, no validation), driven by the same generator.',
