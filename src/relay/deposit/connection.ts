@@ -18,8 +18,6 @@ import { acceptDeposit, checkDeposit } from './accept.js';
 
 /** Answers the client has not read yet; past this the relay stops reading its deposits. */
 const MAX_UNREAD_ANSWER_BYTES = 256 * 1024;
-/** A connection with nothing in flight for this long is closed (1000, "idle"); clients reopen on demand. */
-export const DEPOSIT_IDLE_MS = 10_000;
 
 export class DepositConnection {
   private state: 'open' | 'draining' | 'closed' = 'open';
@@ -41,6 +39,7 @@ export class DepositConnection {
     ws.on('close', () => this.onClose());
     ws.on('error', (error) => ctx.log.debug({ err: error }, 'deposit socket error'));
     socket.on('drain', () => this.updateFlow());
+    ctx.metrics.depositConnections.inc();
     this.armIdleTimer();
   }
 
@@ -164,7 +163,8 @@ export class DepositConnection {
   private armIdleTimer(): void {
     clearTimeout(this.idleTimer);
     if (this.state !== 'open') return;
-    this.idleTimer = setTimeout(() => this.close(1000, 'idle'), DEPOSIT_IDLE_MS);
+    // Closed with 1000 ("idle"): the client reopens when it next deposits.
+    this.idleTimer = setTimeout(() => this.close(1000, 'idle'), this.ctx.config.depositIdleTimeout * 1000);
     this.idleTimer.unref();
   }
 
@@ -181,6 +181,7 @@ export class DepositConnection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.idleTimer);
+    this.ctx.metrics.depositConnections.dec();
     this.drained?.();
   }
 }

@@ -13,7 +13,7 @@ import { connectInbox, type Inbox } from '../../support/relay-inbox.js';
 import { spawnRelay, type RelayProcess } from '../../support/relay-process.js';
 import { waitFor } from '../../support/wait.js';
 import {
-  BACKENDS, backendOptions, blobIdOf, clientFor, inspectStore, newMsgId, opaque, release, type StoreInspector,
+  BACKENDS, backendOptions, blobIdOf, clientFor, inspectStore, metricValue, newMsgId, opaque, release, type StoreInspector,
 } from './harness.js';
 import { authenticatedRawMailbox } from './raw-mailbox.js';
 
@@ -163,6 +163,36 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
       mailbox.send(validFrame());
       expect((await mailbox.closed).code).toBe(CLOSE_CODES.malformed);
       expect(await store.counts()).toEqual(before);
+    });
+  });
+
+  describe('idle connections', () => {
+    let idle: RelayProcess;
+    let idleClient: RelayClient;
+
+    beforeAll(async () => {
+      idle = await spawnRelay({ ...(await backendOptions(backend, 'depositidle')), flags: { 'rate-limit': 0, 'deposit-idle-timeout': 0.2 } });
+      idleClient = clientFor(idle);
+    });
+
+    afterAll(async () => {
+      idleClient?.close();
+      await idle?.stop();
+    });
+
+    it('closes a connection with nothing in flight after the idle timeout with 1000 "idle"', async () => {
+      const raw = await rawDeposits(idle);
+      raw.send(deposit(1).frame);
+      expect(await raw.answerTo(1)).toMatchObject({ type: 'deposited' });
+      expect(await raw.closed).toEqual({ code: 1000, reason: 'idle' });
+    });
+
+    it('lets the client library open a new connection for the next deposit', async () => {
+      const connections = () => metricValue(idle, 'aegees_relay_deposit_connections');
+      const mailbox = randomBytes(32);
+      expect((await idleClient.deposit({ msgId: newMsgId(), mailboxIds: [mailbox], envelope: opaque(10) })).status).toBe('stored');
+      await waitFor(async () => (await connections()) === 0, 'the idle deposit connection to close');
+      expect((await idleClient.deposit({ msgId: newMsgId(), mailboxIds: [mailbox], envelope: opaque(10) })).status).toBe('stored');
     });
   });
 
