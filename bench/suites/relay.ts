@@ -22,6 +22,8 @@ const WARMUP = 3_000;
 const MESSAGES = Number(process.env.AEGEES_BENCH_MESSAGES ?? 30_000);
 const LATENCY_SECONDS = 15;
 const IDLE_CONNECTIONS = 5_000;
+/** AEGEES_BENCH_RELAY_PROFILE=DIR writes a CPU profile of the throughput and latency relay there. */
+const PROFILE_DIR = process.env.AEGEES_BENCH_RELAY_PROFILE;
 
 const fixed = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
@@ -235,7 +237,10 @@ async function main(): Promise<void> {
   await forwarder.close();
   progress(`baseline forwarding: ${fixed(forwardRate.perSecond)} messages/s`);
 
-  const relay = await spawnRelay({ flags: relayFlags });
+  const relay = await spawnRelay({
+    flags: relayFlags,
+    ...(PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] } : {}),
+  });
   const target = await relayTarget(deliveries, relay);
   await saturate(target, deliveries, WARMUP, 0);
   const relayRate = await saturate(target, deliveries, MESSAGES, WARMUP);
@@ -287,8 +292,9 @@ async function main(): Promise<void> {
   console.log([
     '## Relay',
     '',
-    `Command: \`npm run bench -- relay\`. SQLite backend (WAL, synchronous=FULL: every deposit is fsync'd`,
-    `before its answer), plain HTTP/WS on loopback, load generator in one process on the same`,
+    `Command: \`npm run bench -- relay\`. SQLite backend (WAL: every deposit is fsync'd before its`,
+    `answer, by an fdatasync of the WAL off the event loop), deposits over the client library's`,
+    `deposit WebSocket, plain WS on loopback, load generator in one process on the same`,
     `machine. ${MAILBOXES} connected mailboxes, ${fixed(ENVELOPE_BYTES)}-byte envelopes, ${IN_FLIGHT} messages in flight,`,
     `${fixed(MESSAGES)} measured messages after ${fixed(WARMUP)} warm-up. Baseline: a bare \`ws\` server that forwards each`,
     'frame to the mailbox socket (no storage, no auth, no validation), driven by the same generator.',

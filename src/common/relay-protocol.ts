@@ -13,6 +13,7 @@ export const PROTOCOL_MAX = {
   blobsPerEnvelope: 256,
   ackIds: 256,
   frameBytes: 64 * 1024,
+  depositWindow: 1024,
 } as const;
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `not ${bytes} bytes of lowercase hex`);
@@ -30,12 +31,13 @@ function unique(values: readonly string[]): boolean {
   return new Set(values).size === values.length;
 }
 
-export const DepositRequest = z.strictObject({
+const depositFields = {
   msgId: MsgIdHex,
   mailboxes: z.array(MailboxIdHex).min(1).max(PROTOCOL_MAX.mailboxesPerEnvelope).refine(unique, 'duplicate mailbox id'),
   blobs: z.array(BlobIdHex).max(PROTOCOL_MAX.blobsPerEnvelope).refine(unique, 'duplicate blob id'),
   envelope: Base64Url.min(1),
-});
+};
+export const DepositRequest = z.strictObject(depositFields);
 export type DepositRequest = z.infer<typeof DepositRequest>;
 
 export const DepositResponse = z.strictObject({
@@ -74,14 +76,18 @@ export const RELAY_ERROR_CODES = [
 ] as const;
 export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 
+const refusalDetails = {
+  /** MAILBOX_FULL: the mailboxes over quota. */
+  mailboxes: z.array(MailboxIdHex).optional(),
+  /** UNKNOWN_BLOB: the referenced blobs the relay does not hold. */
+  blobs: z.array(BlobIdHex).optional(),
+};
+
 export const ErrorResponse = z.object({
   error: z.object({
     code: z.enum(RELAY_ERROR_CODES),
     message: z.string().max(1000),
-    /** MAILBOX_FULL: the mailboxes over quota. */
-    mailboxes: z.array(MailboxIdHex).optional(),
-    /** UNKNOWN_BLOB: the referenced blobs the relay does not hold. */
-    blobs: z.array(BlobIdHex).optional(),
+    ...refusalDetails,
   }),
 });
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
@@ -100,6 +106,9 @@ export const RelayLimits = z.strictObject({
   requestBurst: z.number().nonnegative(),
   /** Unacknowledged pushes per mailbox connection. */
   pushWindow: z.number().int().positive(),
+  /** Deposit frames: the largest one, and how many one deposit connection may have unanswered. */
+  maxDepositFrameBytes: z.number().int().positive(),
+  depositWindow: z.number().int().positive().max(PROTOCOL_MAX.depositWindow),
 });
 export type RelayLimits = z.infer<typeof RelayLimits>;
 
@@ -163,6 +172,32 @@ export const AckFrame = z.strictObject({
 export const ClientFrame = z.discriminatedUnion('type', [AuthFrame, AckFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
+// WebSocket frames on /v1/deposits: JSON text frames, one object each. A deposit frame is
+// the HTTP deposit body plus `id`, chosen by the client to match the answer to it.
+
+const DepositId = z.number().int().nonnegative().max(0xffff_ffff);
+
+export const DepositFrame = z.strictObject({ type: z.literal('deposit'), id: DepositId, ...depositFields });
+export type DepositFrame = z.infer<typeof DepositFrame>;
+
+export const DepositedFrame = z.strictObject({
+  type: z.literal('deposited'),
+  id: DepositId,
+  ...DepositResponse.shape,
+});
+export const RefusedFrame = z.strictObject({
+  type: z.literal('refused'),
+  id: DepositId,
+  code: z.enum(RELAY_ERROR_CODES),
+  message: z.string().max(1000),
+  ...refusalDetails,
+  /** RATE_LIMITED and UNAVAILABLE: whole seconds to wait before sending it again. */
+  retryAfter: z.number().int().positive().optional(),
+});
+export type RefusedFrame = z.infer<typeof RefusedFrame>;
+export const DepositAnswerFrame = z.discriminatedUnion('type', [DepositedFrame, RefusedFrame]);
+export type DepositAnswerFrame = z.infer<typeof DepositAnswerFrame>;
+
 /** WebSocket close codes the relay uses besides the standard ones (1000, 1001, 1009, 1011). */
 export const CLOSE_CODES = {
   malformed: 4400,
@@ -175,6 +210,7 @@ export const CLOSE_CODES = {
 export const RELAY_PATHS = {
   info: '/v1/info',
   envelopes: '/v1/envelopes',
+  deposits: '/v1/deposits',
   blobs: '/v1/blobs/',
   mailbox: '/v1/mailbox',
   health: '/healthz',

@@ -36,6 +36,10 @@ const Fields = z.strictObject({
   rateBurst: z.coerce.number().min(0).default(100),
   pushWindow: count.max(1024).default(64),
   pushWindowBytes: bytes.default(1024 * 1024),
+  /** Unanswered deposits per /v1/deposits connection; past it the relay stops reading that socket. */
+  depositWindow: count.max(PROTOCOL_MAX.depositWindow).default(256),
+  /** A deposit connection with nothing in flight for this long is closed; clients reopen on demand. */
+  depositIdleTimeout: seconds.default(10),
   maxConnections: count.default(20_000),
   /** Request bodies being received, all clients together; beyond it new bodies get 503. */
   bodyMemory: bytes.default(64 * 1024 * 1024),

@@ -50,6 +50,9 @@ export function createMetrics(store: RelayStore, bodyBudget: MemoryBudget) {
     connectedMailboxes: new Gauge({
       name: 'aegees_relay_connected_mailboxes', help: 'Authenticated mailbox connections', registers,
     }),
+    depositConnections: new Gauge({
+      name: 'aegees_relay_deposit_connections', help: 'Open deposit WebSocket connections', registers,
+    }),
     inflightBytes: new Gauge({
       name: 'aegees_relay_push_inflight_bytes', help: 'Envelope bytes pushed and not yet acknowledged, all connections', registers,
     }),

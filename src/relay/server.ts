@@ -9,6 +9,7 @@ import { AegeesError } from '../common/errors.js';
 import { RELAY_PATHS } from '../common/relay-protocol.js';
 import { isLoopbackHost, type RelayConfig } from './config.js';
 import type { RelayContext } from './context.js';
+import { DepositHub } from './deposit/hub.js';
 import { MemoryBudget } from './http/body.js';
 import { handleBlobDownload, handleBlobUpload } from './http/blobs.js';
 import { handleDeposit } from './http/envelopes.js';
@@ -58,6 +59,7 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
   const mailboxes = new MailboxHub(ctx);
   store.onRemoteDeposit((mailboxIds) => (mailboxIds.length > 0 ? mailboxes.notify(mailboxIds) : mailboxes.notifyAll()));
   const limiter = new TokenBuckets(config.rateLimit, config.rateBurst);
+  const deposits = new DepositHub(ctx, limiter);
   const pruner = setInterval(() => limiter.prune(), 60_000);
   pruner.unref();
   const sweeper = startSweeper(store, config.sweepInterval * 1000, metrics, log);
@@ -105,7 +107,7 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
       const text = await metrics.render();
       res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' });
       res.end(text);
-    } else if (url.pathname === RELAY_PATHS.mailbox) {
+    } else if (url.pathname === RELAY_PATHS.mailbox || url.pathname === RELAY_PATHS.deposits) {
       throw new HttpError(426, 'MALFORMED', 'this endpoint is a WebSocket', {});
     } else {
       throw new HttpError(404, 'NOT_FOUND', 'no such endpoint');
@@ -154,11 +156,14 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
     socket.on('error', () => socket.destroy());
     try {
       const url = new URL(req.url ?? '/', 'http://relay.invalid');
-      if (url.pathname !== RELAY_PATHS.mailbox) throw new HttpError(404, 'NOT_FOUND', 'no WebSocket endpoint here');
+      if (url.pathname !== RELAY_PATHS.mailbox && url.pathname !== RELAY_PATHS.deposits) {
+        throw new HttpError(404, 'NOT_FOUND', 'no WebSocket endpoint here');
+      }
       const limited = rateLimited(req.socket.remoteAddress ?? 'unknown');
       if (limited) throw limited;
       if (shuttingDown) throw new HttpError(503, 'UNAVAILABLE', 'relay shutting down', {}, 1);
-      mailboxes.upgrade(req, socket, head, url);
+      if (url.pathname === RELAY_PATHS.deposits) deposits.upgrade(req, socket, head);
+      else mailboxes.upgrade(req, socket, head, url);
     } catch (error) {
       const refusal = error instanceof HttpError ? error : new HttpError(400, 'MALFORMED', 'invalid upgrade request');
       metrics.rejections.inc({ reason: refusal.code.toLowerCase() });
@@ -185,7 +190,7 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
     const timeoutMs = config.shutdownTimeout * 1000;
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await mailboxes.closeAll(timeoutMs);
+    await Promise.all([mailboxes.closeAll(timeoutMs), deposits.closeAll(timeoutMs)]);
     if (inflight > 0) {
       await Promise.race([
         new Promise<void>((resolve) => {

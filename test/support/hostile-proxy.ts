@@ -2,13 +2,13 @@
 // process. It forwards the relay's own signed answers (information document, receipts,
 // mailbox challenge; plain loopback connections have no TLS channel binding to break), so a
 // client that pins the relay's identity key talks to it as to the relay itself. Per mode it
-// then tampers with what passes through: pushed envelopes, deposits, blob downloads.
+// then tampers with what passes through: pushed envelopes, deposit frames, blob downloads.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Transform } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { RELAY_PATHS, type EnvelopeFrame } from '../../src/common/relay-protocol.js';
+import { RELAY_PATHS, type DepositFrame, type EnvelopeFrame } from '../../src/common/relay-protocol.js';
 import { randomBytes } from '../../src/core/crypto/sodium.js';
 
 /**
@@ -142,6 +142,15 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
   function fromClient(relay: WebSocket, data: RawData, isBinary: boolean): void {
     const frame = isBinary ? undefined : (JSON.parse(data.toString()) as { type?: string; msgIds?: string[] });
     if (frame?.type === 'ack' && frame.msgIds) proxy.onAck?.(frame.msgIds);
+    if (frame?.type === 'deposit') {
+      const deposit = frame as DepositFrame;
+      proxy.onDeposit?.(deposit.msgId);
+      if (proxy.addRecipient) {
+        proxy.meddled.add(deposit.msgId);
+        relay.send(JSON.stringify({ ...deposit, mailboxes: [...deposit.mailboxes, randomBytes(32).toString('hex')] }));
+        return;
+      }
+    }
     relay.send(data, { binary: isBinary });
   }
 
@@ -173,10 +182,9 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
     });
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
+  function forward(req: IncomingMessage, res: ServerResponse): void {
     const headers = { ...req.headers, host: upstream.host };
     delete headers.expect;
-    if (body) headers['content-length'] = String(body.length);
     const out = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
       (answer) => {
@@ -187,30 +195,10 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
       },
     );
     out.on('error', () => res.destroy());
-    if (body) out.end(body);
-    else req.pipe(out);
+    req.pipe(out);
   }
 
-  const server = createServer((req, res) => {
-    if (!(req.method === 'POST' && req.url === RELAY_PATHS.envelopes && (proxy.addRecipient || proxy.onDeposit))) {
-      forward(req, res);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const deposit = JSON.parse(body.toString('utf8')) as { msgId: string; mailboxes: string[] };
-      proxy.onDeposit?.(deposit.msgId);
-      if (!proxy.addRecipient) {
-        forward(req, res, body);
-        return;
-      }
-      deposit.mailboxes.push(randomBytes(32).toString('hex'));
-      proxy.meddled.add(deposit.msgId);
-      forward(req, res, Buffer.from(JSON.stringify(deposit), 'utf8'));
-    });
-  });
+  const server = createServer(forward);
   server.on('upgrade', upgrade);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -20,6 +20,8 @@ export interface RelayProcessOptions {
   /** Further options, as flag name (without --) to value. */
   readonly flags?: Readonly<Record<string, string | number>>;
   readonly env?: NodeJS.ProcessEnv;
+  /** Options for the relay's Node itself, e.g. --cpu-prof (NODE_OPTIONS refuses some of them). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface LogLine {
@@ -101,7 +103,7 @@ export async function spawnRelay(options: RelayProcessOptions = {}): Promise<Rel
     madeDirs.add(dataDir);
   }
   const logs: LogLine[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...flagsFor(options, dataDir)], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', CLI, ...flagsFor(options, dataDir)], {
     cwd: REPO,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,7 +6,6 @@ import { Transform, type Readable } from 'node:stream';
 import { AegeesError } from '../../common/errors.js';
 import {
   BlobUploadResponse,
-  DepositResponse,
   RELAY_PATHS,
   SignedRelayInfo,
   RelayInfoDocument,
@@ -21,6 +20,7 @@ import {
   verifyRelayInfo,
 } from '../crypto/mailbox.js';
 import { SIGN_PUBLIC_BYTES, constantTimeEqual, randomBytes } from '../crypto/sodium.js';
+import { DepositChannel } from './deposits.js';
 import { impostor, unavailable } from './errors.js';
 import { RelayTransport, relayBaseUrl, type TransportOptions } from './http.js';
 import { openMailbox, type MailboxOptions, type MailboxSession } from './mailbox.js';
@@ -63,10 +63,12 @@ function hex(bytes: Uint8Array): string {
 
 export class RelayClient {
   private readonly transport: RelayTransport;
+  private readonly deposits: DepositChannel;
   private pinnedKey: Buffer | undefined;
 
   constructor(options: RelayClientOptions) {
     this.transport = new RelayTransport(relayBaseUrl(options.url), options);
+    this.deposits = new DepositChannel(this.transport, options.timeoutMs ?? 30_000);
     if (options.relayKey !== undefined) {
       if (options.relayKey.length !== SIGN_PUBLIC_BYTES) throw new AegeesError('INVALID_ARGUMENT', 'relay key must be 32 bytes');
       this.pinnedKey = Buffer.from(options.relayKey);
@@ -115,13 +117,12 @@ export class RelayClient {
     const blobIds = deposit.blobIds ?? [];
     const digest = depositDigest({ ...deposit, blobIds });
     const relayKey = await this.key();
-    const { body } = await this.transport.postJson(RELAY_PATHS.envelopes, {
+    const answer = await this.deposits.deposit({
       msgId: hex(deposit.msgId),
       mailboxes: deposit.mailboxIds.map(hex),
       blobs: blobIds.map(hex),
       envelope: Buffer.from(deposit.envelope).toString('base64url'),
     });
-    const answer = parseAnswer(DepositResponse, body, 'deposit answer');
     const receipt = Buffer.from(answer.receipt, 'hex');
     if (answer.msgId !== hex(deposit.msgId) || !verifyDepositReceipt({ relayKey, digest, expiresAt: answer.expiresAt }, receipt)) {
       throw impostor(`relay at ${this.url} answered the deposit without a valid receipt from its identity key`);
@@ -177,6 +178,7 @@ export class RelayClient {
   }
 
   close(): void {
+    this.deposits.close();
     this.transport.close();
   }
 }

@@ -1,7 +1,7 @@
 // How a relay's refusals reach callers: an AegeesError whose code says what to do next
 // (retry later, try another relay, re-upload, give up), plus the relay's own details.
 import { AegeesError, type ErrorCode } from '../../common/errors.js';
-import { ErrorResponse, type RelayErrorCode } from '../../common/relay-protocol.js';
+import { ErrorResponse, type RefusedFrame, type RelayErrorCode } from '../../common/relay-protocol.js';
 
 export interface RelayErrorDetails {
   readonly status?: number;
@@ -48,9 +48,24 @@ export function errorFromResponse(status: number, body: unknown, retryAfter: str
     return new RelayRequestError(code, `relay answered ${status} without a valid error body`, { status, retryAfterSeconds });
   }
   const { code: relayCode, message, mailboxes, blobs } = parsed.data.error;
-  const code = BY_RELAY_CODE[relayCode] ?? (status >= 500 ? 'RELAY_UNAVAILABLE' : 'RELAY_REJECTED');
-  return new RelayRequestError(code, `relay: ${message}`, {
+  return new RelayRequestError(codeFor(relayCode, status >= 500), `relay: ${message}`, {
     status, relayCode, retryAfterSeconds, ids: mailboxes ?? blobs ?? [],
+  });
+}
+
+/** Codes that mean the relay, not the request, is at fault: the request may succeed later. */
+const RELAY_SIDE: ReadonlySet<RelayErrorCode> = new Set(['UNAVAILABLE', 'INTERNAL', 'BLOB_CORRUPT']);
+
+function codeFor(relayCode: RelayErrorCode, relaySide: boolean): ErrorCode {
+  return BY_RELAY_CODE[relayCode] ?? (relaySide ? 'RELAY_UNAVAILABLE' : 'RELAY_REJECTED');
+}
+
+/** A `refused` answer on the deposit WebSocket, which has no HTTP status. */
+export function errorFromRefusal(refusal: RefusedFrame): RelayRequestError {
+  return new RelayRequestError(codeFor(refusal.code, RELAY_SIDE.has(refusal.code)), `relay: ${refusal.message}`, {
+    relayCode: refusal.code,
+    retryAfterSeconds: refusal.retryAfter,
+    ids: refusal.mailboxes ?? refusal.blobs ?? [],
   });
 }
 

@@ -160,13 +160,6 @@ export class RelayTransport {
     return this.readJson(await this.exchange('GET', path, { Accept: 'application/json' }));
   }
 
-  async postJson(path: string, value: unknown): Promise<JsonAnswer> {
-    const body = Buffer.from(JSON.stringify(value), 'utf8');
-    return this.readJson(
-      await this.exchange('POST', path, { 'Content-Type': 'application/json', 'Content-Length': body.length }, body),
-    );
-  }
-
   async putStream(path: string, size: number, data: AsyncIterable<Uint8Array>): Promise<JsonAnswer> {
     const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': size, Expect: '100-continue' };
     return this.readJson(await this.exchange('PUT', path, headers, data));

@@ -12,6 +12,7 @@ import {
   type SignedRelayInfo,
 } from '../../common/relay-protocol.js';
 import type { RelayContext } from '../context.js';
+import { depositFrameLimit } from '../deposit/accept.js';
 import { HttpError, sendJson } from './respond.js';
 
 export const RELAY_SOFTWARE = 'aegees-relay 0.1.0';
@@ -39,6 +40,8 @@ export function infoDocument(ctx: RelayContext, challenge?: string): RelayInfoDo
       requestsPerSecond: config.rateLimit,
       requestBurst: config.rateBurst,
       pushWindow: config.pushWindow,
+      maxDepositFrameBytes: depositFrameLimit(config),
+      depositWindow: config.depositWindow,
     },
     ttls: {
       envelopeSeconds: config.envelopeTtl,

@@ -1,6 +1,6 @@
-// The embedded backend: one SQLite file (WAL, synchronous=FULL) plus a blob directory, for
-// one relay process. Writes queue up and commit together once per event-loop turn, so a
-// burst of deposits shares one fsync instead of paying one each.
+// The embedded backend: one SQLite file (WAL) plus a blob directory, for one relay process.
+// Writes queue up and commit together once per event-loop turn; the fsync that makes a
+// deposit durable runs off the event loop and covers every commit before it (wal-sync.ts).
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { Logger } from '../log.js';
 import { BlobFiles } from './blob-files.js';
+import { WalSync } from './wal-sync.js';
 import {
   StoreCorruptError,
   type AckOutcome,
@@ -85,6 +86,8 @@ interface QueuedWrite {
 /** Deleted rows whose blob files go once the transaction has committed. */
 interface Freed { files: string[] }
 
+type OpResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 function isCorruption(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT_INDEX';
@@ -97,7 +100,7 @@ export async function openSqliteStore(dir: string, log: Logger): Promise<RelaySt
     const db = openDatabase(dir);
     const files = new BlobFiles(join(dir, 'blobs'));
     await files.init();
-    const store = new SqliteStore(db, files, lock, log);
+    const store = new SqliteStore(db, await WalSync.start(db), files, lock, log);
     await store.removeOrphanFiles();
     return store;
   } catch (error) {
@@ -173,12 +176,12 @@ class SqliteStore implements RelayStore {
   private readonly queue: QueuedWrite[] = [];
   private flushScheduled = false;
   private closed = false;
-  private syncFull = true;
 
   private readonly q;
 
   constructor(
     private readonly db: Database.Database,
+    private readonly wal: WalSync,
     private readonly files: BlobFiles,
     private readonly lock: Database.Database,
     private readonly log: Logger,
@@ -251,7 +254,7 @@ class SqliteStore implements RelayStore {
   /**
    * Runs `run` inside the next group commit; resolves once that commit is done — and on disk
    * if `durable`. A lost ack or sweep after a power cut only means a redelivery (which
-   * clients dedupe) or a later sweep, so only batches with a deposit or an upload fsync.
+   * clients dedupe) or a later sweep, so only deposits and uploads wait for the fsync.
    */
   private write<T>(run: () => T, durable: boolean): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
@@ -268,32 +271,55 @@ class SqliteStore implements RelayStore {
     this.flushScheduled = false;
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
-    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    const durable = batch.some((op) => op.durable);
+    let results: OpResult[];
     try {
-      if (durable !== this.syncFull) {
-        this.db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
-        this.syncFull = durable;
-      }
-      this.db.transaction(() => {
-        for (const op of batch) {
-          try {
-            // A nested transaction is a savepoint: one failing operation leaves the others intact.
-            results.push({ ok: true, value: this.db.transaction(op.run)() });
-          } catch (error) {
-            results.push({ ok: false, error });
-          }
-        }
-      }).immediate();
+      results = this.commit(batch);
     } catch (error) {
       for (const op of batch) op.reject(error);
       return;
     }
-    batch.forEach((op, index) => {
+    const settle = (op: QueuedWrite, index: number) => {
       const result = results[index]!;
       if (result.ok) op.resolve(result.value);
       else op.reject(result.error);
+    };
+    batch.forEach((op, index) => {
+      if (!op.durable) settle(op, index);
     });
+    if (batch.some((op) => op.durable)) {
+      this.wal.durable().then(
+        () => batch.forEach((op, index) => op.durable && settle(op, index)),
+        (error: unknown) => batch.forEach((op) => op.durable && op.reject(error)),
+      );
+    }
+    try {
+      this.wal.committed();
+    } catch (error) {
+      // The WAL only keeps growing; the next flush tries again.
+      this.log.error({ err: error }, 'checkpoint failed');
+    }
+  }
+
+  /**
+   * Runs a batch in one transaction. Operations rarely fail, so they first run without a
+   * savepoint each (a savepoint costs more than a typical statement); if one throws, that
+   * attempt is rolled back and the batch runs again with a savepoint around each operation,
+   * so the failing one leaves the others intact. Operations touch nothing but the database,
+   * so running one twice is safe.
+   */
+  private commit(batch: readonly QueuedWrite[]): OpResult[] {
+    try {
+      return this.db.transaction(() => batch.map((op): OpResult => ({ ok: true, value: op.run() }))).immediate();
+    } catch {
+      return this.db.transaction(() => batch.map((op): OpResult => {
+        try {
+          // A nested transaction is a savepoint.
+          return { ok: true, value: this.db.transaction(op.run)() };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      })).immediate();
+    }
   }
 
   async deposit(input: DepositInput): Promise<DepositOutcome> {
@@ -345,8 +371,8 @@ class SqliteStore implements RelayStore {
   }
 
   async ack(mailboxId: Buffer, msgIds: readonly Buffer[]): Promise<AckOutcome> {
-    const freed: Freed = { files: [] };
     const outcome = await this.write(() => {
+      const freed: Freed = { files: [] };
       let delivered = 0;
       let deletedEnvelopes = 0;
       for (const msgId of msgIds) {
@@ -362,10 +388,10 @@ class SqliteStore implements RelayStore {
           this.q.decrementRemaining.run(row.seq);
         }
       }
-      return { delivered, deletedEnvelopes, deletedBlobs: 0 };
+      return { delivered, deletedEnvelopes, freed };
     }, false);
-    await this.removeFiles(freed);
-    return { ...outcome, deletedBlobs: freed.files.length };
+    await this.removeFiles(outcome.freed);
+    return { delivered: outcome.delivered, deletedEnvelopes: outcome.deletedEnvelopes, deletedBlobs: outcome.freed.files.length };
   }
 
   private releaseMailbox(mailboxId: Buffer, size: number): void {
@@ -396,8 +422,8 @@ class SqliteStore implements RelayStore {
     let expiredEnvelopes = 0;
     let expiredBlobs = 0;
     for (;;) {
-      const freed: Freed = { files: [] };
       const batch = await this.write(() => {
+        const freed: Freed = { files: [] };
         const envelopes = this.q.expiredEnvelopes.all(now, SWEEP_BATCH);
         for (const row of envelopes) {
           for (const { mailbox_id: mailboxId } of this.q.deliveriesOf.all(row.seq)) this.releaseMailbox(mailboxId, row.size);
@@ -410,11 +436,11 @@ class SqliteStore implements RelayStore {
           freed.files.push(blob.file);
         }
         this.q.deleteTombstones.run(now);
-        return { envelopes: envelopes.length, more: envelopes.length === SWEEP_BATCH || blobs.length === SWEEP_BATCH };
+        return { envelopes: envelopes.length, freed, more: envelopes.length === SWEEP_BATCH || blobs.length === SWEEP_BATCH };
       }, false);
-      await this.removeFiles(freed);
+      await this.removeFiles(batch.freed);
       expiredEnvelopes += batch.envelopes;
-      expiredBlobs += freed.files.length;
+      expiredBlobs += batch.freed.files.length;
       if (!batch.more) return { expiredEnvelopes, expiredBlobs };
     }
   }
@@ -469,7 +495,8 @@ class SqliteStore implements RelayStore {
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.flush();
     this.closed = true;
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    await this.wal.close();
+    this.wal.checkpoint('TRUNCATE');
     this.db.close();
     this.lock.close();
   }

@@ -1,8 +1,8 @@
 // The relay's small pure parts: configuration from flags and environment, token buckets,
 // the wire schemas, and the client's URL policy and error mapping.
 import { describe, expect, it } from 'vitest';
-import { ClientFrame, DepositRequest, RelayInfoDocument } from '../../../src/common/relay-protocol.js';
-import { errorFromResponse } from '../../../src/core/relay-client/errors.js';
+import { ClientFrame, DepositAnswerFrame, DepositFrame, DepositRequest, RelayInfoDocument } from '../../../src/common/relay-protocol.js';
+import { errorFromRefusal, errorFromResponse } from '../../../src/core/relay-client/errors.js';
 import { relayBaseUrl } from '../../../src/core/relay-client/http.js';
 import { isLoopbackHost, parseRelayConfig } from '../../../src/relay/config.js';
 import { TokenBuckets } from '../../../src/relay/rate-limit.js';
@@ -81,6 +81,21 @@ describe('wire schemas', () => {
     ]) expect(DepositRequest.safeParse(bad).success).toBe(false);
   });
 
+  it('accept deposit frames with an id of 0 to 2^32 − 1 and answers that match the HTTP ones', () => {
+    expect(DepositFrame.safeParse({ type: 'deposit', id: 0, ...deposit }).success).toBe(true);
+    expect(DepositFrame.safeParse({ type: 'deposit', id: 0xffff_ffff, ...deposit }).success).toBe(true);
+    for (const id of [-1, 0x1_0000_0000, 1.5, '1', undefined]) {
+      expect(DepositFrame.safeParse({ type: 'deposit', id, ...deposit }).success).toBe(false);
+    }
+    expect(DepositFrame.safeParse({ type: 'deposit', id: 1, ...deposit, envelope: '' }).success).toBe(false);
+    const answer = { type: 'deposited', id: 1, status: 'stored', msgId: deposit.msgId, expiresAt: 5, receipt: 'ab'.repeat(64) };
+    expect(DepositAnswerFrame.safeParse(answer).success).toBe(true);
+    expect(DepositAnswerFrame.safeParse({ ...answer, receipt: undefined }).success).toBe(false);
+    expect(DepositAnswerFrame.safeParse({ type: 'refused', id: 1, code: 'CONFLICT', message: 'm' }).success).toBe(true);
+    expect(DepositAnswerFrame.safeParse({ type: 'refused', id: 1, code: 'NOPE', message: 'm' }).success).toBe(false);
+    expect(DepositAnswerFrame.safeParse({ type: 'refused', id: 1, code: 'RATE_LIMITED', message: 'm', retryAfter: 0 }).success).toBe(false);
+  });
+
   it('refuse client frames outside the protocol', () => {
     expect(ClientFrame.safeParse({ type: 'ack', msgIds: ['ab'.repeat(16)] }).success).toBe(true);
     expect(ClientFrame.safeParse({ type: 'ack', msgIds: Array(257).fill('ab'.repeat(16)) }).success).toBe(false);
@@ -117,5 +132,15 @@ describe('relay client policy', () => {
     expect(error('BLOB_CORRUPT', 500)).toMatchObject({ code: 'RELAY_UNAVAILABLE' });
     expect(error('MALFORMED', 400)).toMatchObject({ code: 'RELAY_REJECTED' });
     expect(errorFromResponse(502, '<html>', undefined)).toMatchObject({ code: 'RELAY_UNAVAILABLE', status: 502 });
+  });
+
+  it('maps refusals on the deposit socket like the HTTP ones, without a status', () => {
+    const refusal = (code: Parameters<typeof errorFromRefusal>[0]['code'], extra = {}) =>
+      errorFromRefusal({ type: 'refused', id: 1, code, message: 'm', ...extra });
+    expect(refusal('RATE_LIMITED', { retryAfter: 3 })).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 3, status: undefined });
+    expect(refusal('MAILBOX_FULL', { mailboxes: ['ab'.repeat(32)] })).toMatchObject({ code: 'QUOTA_EXCEEDED', ids: ['ab'.repeat(32)] });
+    expect(refusal('UNAVAILABLE', { retryAfter: 1 })).toMatchObject({ code: 'RELAY_UNAVAILABLE', relayCode: 'UNAVAILABLE' });
+    expect(refusal('INTERNAL')).toMatchObject({ code: 'RELAY_UNAVAILABLE' });
+    expect(refusal('MALFORMED')).toMatchObject({ code: 'RELAY_REJECTED', relayCode: 'MALFORMED' });
   });
 });

@@ -38,7 +38,7 @@ describe('relay transport', () => {
     const { url, sockets } = await flakyServer();
     const transport = new RelayTransport(relayBaseUrl(url));
     expect((await transport.getJson('/x')).body).toEqual({ n: 1 });
-    expect((await transport.postJson('/x', { a: 1 })).body).toEqual({ n: 2 });
+    expect((await transport.getJson('/x')).body).toEqual({ n: 2 });
     expect(sockets.size).toBe(2);
     transport.close();
   });

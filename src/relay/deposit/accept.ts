@@ -1,0 +1,94 @@
+// One deposit, whichever way it came (POST /v1/envelopes or a frame on /v1/deposits): checked
+// against this relay's limits, stored for every mailbox or for none, and answered only once
+// the store made it durable, with a receipt signed by the relay's identity key.
+import { depositDigest, signDepositReceipt } from '../../core/crypto/mailbox.js';
+import { blake2b } from '../../core/crypto/sodium.js';
+import type { DepositRequest, DepositResponse } from '../../common/relay-protocol.js';
+import type { RelayConfig } from '../config.js';
+import type { RelayContext } from '../context.js';
+import { checkDeclaredLength } from '../http/body.js';
+import { HttpError } from '../http/respond.js';
+
+export interface CheckedDeposit {
+  readonly msgId: Buffer;
+  /** Sorted. */
+  readonly mailboxIds: Buffer[];
+  /** Sorted. */
+  readonly blobIds: Buffer[];
+  readonly envelope: Buffer;
+}
+
+/** JSON around the base64url envelope: each id is 64 hex digits plus quotes and a comma. */
+export function depositBodyLimit(config: RelayConfig): number {
+  return Math.ceil(config.maxEnvelopeBytes / 3) * 4 + (config.maxMailboxesPerEnvelope + config.maxBlobsPerEnvelope) * 67 + 256;
+}
+
+/** A deposit frame is the body plus `"type":"deposit","id":<up to 10 digits>,`. */
+export function depositFrameLimit(config: RelayConfig): number {
+  return depositBodyLimit(config) + 64;
+}
+
+/** Applies the relay's own limits to a request that already matched the protocol's schema. */
+export function checkDeposit(config: RelayConfig, request: DepositRequest): CheckedDeposit {
+  if (request.mailboxes.length > config.maxMailboxesPerEnvelope) {
+    throw new HttpError(413, 'TOO_LARGE', `at most ${config.maxMailboxesPerEnvelope} mailboxes per envelope`);
+  }
+  if (request.blobs.length > config.maxBlobsPerEnvelope) {
+    throw new HttpError(413, 'TOO_LARGE', `at most ${config.maxBlobsPerEnvelope} blobs per envelope`);
+  }
+  const envelope = Buffer.from(request.envelope, 'base64url');
+  // Buffer.from ignores a dangling final character; only the canonical encoding is accepted.
+  if (envelope.toString('base64url') !== request.envelope) throw new HttpError(400, 'MALFORMED', 'envelope: not canonical base64url');
+  checkDeclaredLength(envelope.length, config.maxEnvelopeBytes, 'envelope');
+  return {
+    msgId: Buffer.from(request.msgId, 'hex'),
+    mailboxIds: request.mailboxes.map((id) => Buffer.from(id, 'hex')).sort(Buffer.compare),
+    blobIds: request.blobs.map((id) => Buffer.from(id, 'hex')).sort(Buffer.compare),
+    envelope,
+  };
+}
+
+/** Stores the deposit durably and pushes it to connected recipients; refusals throw HttpError. */
+export async function acceptDeposit(ctx: RelayContext, deposit: CheckedDeposit): Promise<DepositResponse> {
+  const digest = depositDigest(deposit);
+  const bodyHash = blake2b(32, deposit.envelope);
+  const now = Date.now();
+  const outcome = await ctx.store.deposit({
+    ...deposit,
+    digest,
+    bodyHash,
+    now,
+    expiresAt: now + Math.round(ctx.config.envelopeTtl * 1000),
+    quota: { envelopes: ctx.config.quotaEnvelopes, bytes: ctx.config.quotaBytes },
+  });
+  switch (outcome.kind) {
+    case 'conflict':
+      throw new HttpError(409, 'CONFLICT', 'this message id was deposited with different content');
+    case 'unknown-blobs':
+      throw new HttpError(409, 'UNKNOWN_BLOB', 'upload the referenced blobs first', {
+        blobs: outcome.blobIds.map((id) => id.toString('hex')),
+      });
+    case 'mailbox-full':
+      throw new HttpError(507, 'MAILBOX_FULL', 'a recipient mailbox is over its quota', {
+        mailboxes: outcome.mailboxIds.map((id) => id.toString('hex')),
+      });
+    case 'stored':
+    case 'duplicate': {
+      ctx.metrics.deposits.inc({ result: outcome.kind });
+      if (outcome.kind === 'stored') {
+        ctx.onDeposited(deposit.mailboxIds, {
+          seq: outcome.seq, msgId: deposit.msgId, envelope: deposit.envelope, bodyHash, expiresAt: outcome.expiresAt,
+        });
+      }
+      const receipt = signDepositReceipt(
+        { relayKey: ctx.identity.publicKey, digest, expiresAt: outcome.expiresAt }, ctx.identity.secretKey,
+      );
+      return {
+        status: outcome.kind,
+        msgId: deposit.msgId.toString('hex'),
+        expiresAt: outcome.expiresAt,
+        receipt: receipt.toString('hex'),
+      };
+    }
+  }
+}

@@ -1,0 +1,223 @@
+// The deposit WebSocket (/v1/deposits) driven by hand against real relay processes: many
+// deposits in flight on one connection, each answered by id with a valid receipt; refusals
+// that keep the connection; malformed, oversize and misplaced frames that close it with a
+// code and a reason, storing nothing; and the relay serves everyone else throughout.
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { CLOSE_CODES, DepositAnswerFrame, type DepositAnswerFrame as Answer } from '../../../src/common/relay-protocol.js';
+import { depositDigest, verifyDepositReceipt } from '../../../src/core/crypto/mailbox.js';
+import { randomBytes } from '../../../src/core/crypto/sodium.js';
+import type { RelayClient } from '../../../src/core/relay-client/client.js';
+import { connectInbox, type Inbox } from '../../support/relay-inbox.js';
+import { spawnRelay, type RelayProcess } from '../../support/relay-process.js';
+import { waitFor } from '../../support/wait.js';
+import {
+  BACKENDS, backendOptions, blobIdOf, clientFor, inspectStore, metricValue, newMsgId, opaque, release, type StoreInspector,
+} from './harness.js';
+import { authenticatedRawMailbox } from './raw-mailbox.js';
+
+interface RawDeposits {
+  readonly ws: WebSocket;
+  readonly answers: Answer[];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  send(data: unknown): void;
+  answerTo(id: number): Promise<Answer>;
+}
+
+async function rawDeposits(relay: RelayProcess): Promise<RawDeposits> {
+  const ws = new WebSocket(`${relay.url.replace(/^http/, 'ws')}/v1/deposits`);
+  const answers: Answer[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+  // Every answer the relay sends must match the protocol's schema.
+  ws.on('message', (data) => answers.push(DepositAnswerFrame.parse(JSON.parse((data as Buffer).toString('utf8')))));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return {
+    ws,
+    answers,
+    closed,
+    send: (data) => ws.send(typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data)),
+    answerTo: (id) => waitFor(() => answers.find((answer) => answer.id === id), `the answer to deposit ${id}`),
+  };
+}
+
+describe.each(BACKENDS)('deposit socket on %s', (backend) => {
+  let relay: RelayProcess;
+  let client: RelayClient;
+  let store: StoreInspector;
+  /** Connected before any abuse; must keep receiving. */
+  let bystander: Inbox;
+
+  beforeAll(async () => {
+    const options = await backendOptions(backend, 'depositsocket');
+    relay = await spawnRelay({ ...options, flags: { 'rate-limit': 0, 'max-envelope-bytes': 100_000, 'deposit-window': 8 } });
+    client = clientFor(relay);
+    store = inspectStore(relay, options);
+    bystander = await connectInbox(client);
+  });
+
+  afterAll(async () => {
+    const msgId = newMsgId();
+    await client.deposit({ msgId, mailboxIds: [bystander.session.mailboxId], envelope: opaque(32) });
+    const received = await bystander.waitForCount(1);
+    expect(received.map((pushed) => pushed.msgId)).toEqual([msgId]);
+    await bystander.close();
+    await release({ client, store, relay });
+  });
+
+  it('answers many deposits in flight on one connection, each by id with a valid receipt, past its window', async () => {
+    const before = (await store.counts()).envelopes;
+    const raw = await rawDeposits(relay);
+    // Five times the window: the relay stops reading while eight are unanswered, and goes on.
+    const sent = Array.from({ length: 40 }, (_, id) => deposit(id));
+    for (const { frame } of sent) raw.send(frame);
+    await waitFor(() => raw.answers.length === sent.length, 'every answer');
+    for (const [id, { digest }] of sent.entries()) {
+      const answer = await raw.answerTo(id);
+      expect(answer).toMatchObject({ type: 'deposited', status: 'stored', msgId: sent[id]!.frame.msgId });
+      if (answer.type !== 'deposited') continue;
+      const receipt = Buffer.from(answer.receipt, 'hex');
+      expect(verifyDepositReceipt({ relayKey: relay.identityKey, digest, expiresAt: answer.expiresAt }, receipt)).toBe(true);
+    }
+    expect((await store.counts()).envelopes - before).toBe(sent.length);
+    // Sent again: a duplicate, answered with the same expiry.
+    raw.send({ ...sent[0]!.frame, id: 100 });
+    expect(await raw.answerTo(100)).toMatchObject({ type: 'deposited', status: 'duplicate' });
+    raw.ws.close();
+  });
+
+  it('answers a deposit it will not store with `refused` and its code, and keeps the connection', async () => {
+    const raw = await rawDeposits(relay);
+    const tooMany = deposit(1);
+    tooMany.frame.mailboxes = Array.from({ length: 257 }, () => randomBytes(32).toString('hex'));
+    raw.send(tooMany.frame);
+    expect(await raw.answerTo(1)).toMatchObject({ type: 'refused', code: 'TOO_LARGE' });
+    raw.send({ ...deposit(2).frame, envelope: 'abcde' });
+    expect(await raw.answerTo(2)).toMatchObject({ type: 'refused', code: 'MALFORMED', message: 'envelope: not canonical base64url' });
+    const missing = blobIdOf(opaque(8)).toString('hex');
+    raw.send({ ...deposit(3).frame, blobs: [missing] });
+    expect(await raw.answerTo(3)).toMatchObject({ type: 'refused', code: 'UNKNOWN_BLOB', blobs: [missing] });
+    raw.send({ ...deposit(4).frame, envelope: opaque(100_001).toString('base64url') });
+    expect(await raw.answerTo(4)).toMatchObject({ type: 'refused', code: 'TOO_LARGE' });
+    const before = (await store.counts()).envelopes;
+    raw.send(deposit(5).frame);
+    expect(await raw.answerTo(5)).toMatchObject({ type: 'deposited', status: 'stored' });
+    expect((await store.counts()).envelopes).toBe(before + 1);
+    raw.ws.close();
+  });
+
+  describe('frames that are not deposits close the connection with 4400 and a reason', () => {
+    it.each([
+      ['text that is not JSON', '{"type":', 'frame is not JSON'],
+      ['a binary frame', Buffer.from([1, 2, 3]), 'binary frames are not part of the protocol'],
+      ['an ack', { type: 'ack', msgIds: ['00'.repeat(16)] }, 'type: Invalid input: expected "deposit"'],
+      ['a deposit without an id', { ...validFrame(), id: undefined }, 'id: Invalid input: expected number'],
+      ['a deposit with a negative id', { ...validFrame(), id: -1 }, 'id: Too small'],
+      ['a deposit with a fractional id', { ...validFrame(), id: 1.5 }, 'id: Invalid input: expected int'],
+      ['a deposit with a bad message id', { ...validFrame(), msgId: 'AB'.repeat(16) }, 'msgId: not 16 bytes of lowercase hex'],
+      ['a deposit with an unknown field', { ...validFrame(), sender: 'me' }, 'Unrecognized key'],
+      ['a deposit with no mailboxes', { ...validFrame(), mailboxes: [] }, 'mailboxes: Too small'],
+    ])('closes on %s, storing nothing but what was answered before', async (_name, frame, reason) => {
+      const raw = await rawDeposits(relay);
+      const good = deposit(7);
+      raw.send(good.frame);
+      expect(await raw.answerTo(7)).toMatchObject({ type: 'deposited', status: 'stored' });
+      const before = await store.counts();
+      raw.send(frame);
+      const closed = await raw.closed;
+      expect(closed.code).toBe(CLOSE_CODES.malformed);
+      expect(closed.reason).toContain(reason);
+      expect(await store.counts()).toEqual(before);
+    });
+
+    it('closes when an id is reused while its deposit is in flight; the first is still stored', async () => {
+      const raw = await rawDeposits(relay);
+      const before = (await store.counts()).envelopes;
+      // Corked: both frames reach the relay in one read, so the first is still in flight.
+      const socket = (raw.ws as unknown as { _socket: Socket })._socket;
+      socket.cork();
+      raw.send(deposit(9).frame);
+      raw.send(deposit(9).frame);
+      socket.uncork();
+      expect(await raw.closed).toEqual({ code: CLOSE_CODES.malformed, reason: 'deposit id 9 is already in flight' });
+      // Its answer was lost with the connection; the client sends it again, which is idempotent.
+      await waitFor(async () => (await store.counts()).envelopes === before + 1, 'the first deposit to be stored');
+    });
+
+    it('closes on a frame over the deposit frame limit with 1009, storing nothing', async () => {
+      const raw = await rawDeposits(relay);
+      const before = await store.counts();
+      raw.send({ ...validFrame(), envelope: opaque(200_000).toString('base64url') });
+      expect((await raw.closed).code).toBe(1009);
+      expect(await store.counts()).toEqual(before);
+    });
+
+    it('refuses a deposit sent on a mailbox connection: deposits have their own endpoint', async () => {
+      const mailbox = await authenticatedRawMailbox(relay);
+      const before = await store.counts();
+      mailbox.send(validFrame());
+      expect((await mailbox.closed).code).toBe(CLOSE_CODES.malformed);
+      expect(await store.counts()).toEqual(before);
+    });
+  });
+
+  describe('idle connections', () => {
+    let idle: RelayProcess;
+    let idleClient: RelayClient;
+
+    beforeAll(async () => {
+      idle = await spawnRelay({ ...(await backendOptions(backend, 'depositidle')), flags: { 'rate-limit': 0, 'deposit-idle-timeout': 0.2 } });
+      idleClient = clientFor(idle);
+    });
+
+    afterAll(async () => {
+      idleClient?.close();
+      await idle?.stop();
+    });
+
+    it('closes a connection with nothing in flight after the idle timeout with 1000 "idle"', async () => {
+      const raw = await rawDeposits(idle);
+      raw.send(deposit(1).frame);
+      expect(await raw.answerTo(1)).toMatchObject({ type: 'deposited' });
+      expect(await raw.closed).toEqual({ code: 1000, reason: 'idle' });
+    });
+
+    it('lets the client library open a new connection for the next deposit', async () => {
+      const connections = () => metricValue(idle, 'aegees_relay_deposit_connections');
+      const mailbox = randomBytes(32);
+      expect((await idleClient.deposit({ msgId: newMsgId(), mailboxIds: [mailbox], envelope: opaque(10) })).status).toBe('stored');
+      await waitFor(async () => (await connections()) === 0, 'the idle deposit connection to close');
+      expect((await idleClient.deposit({ msgId: newMsgId(), mailboxIds: [mailbox], envelope: opaque(10) })).status).toBe('stored');
+    });
+  });
+
+  it('answers a plain HTTP request to the deposit endpoint with 426', async () => {
+    const answer = await fetch(`${relay.url}/v1/deposits`);
+    expect(answer.status).toBe(426);
+    expect(await answer.json()).toMatchObject({ error: { code: 'MALFORMED' } });
+  });
+
+});
+
+/** A deposit frame for a fresh mailbox (any 32 bytes name one; the relay cannot tell) and its digest. */
+function deposit(id: number) {
+  const msgId = newMsgId();
+  const mailboxId = randomBytes(32);
+  const envelope = opaque(64);
+  return {
+    frame: {
+      type: 'deposit', id, msgId: msgId.toString('hex'), mailboxes: [mailboxId.toString('hex')], blobs: [] as string[],
+      envelope: envelope.toString('base64url'),
+    },
+    digest: depositDigest({ msgId, mailboxIds: [mailboxId], blobIds: [], envelope }),
+  };
+}
+
+function validFrame() {
+  return deposit(1).frame;
+}
