@@ -121,12 +121,22 @@ export class Directory {
     return result;
   }
 
-  /** The identity key a relay URL is known by: our roster first, then contacts' cards. */
+  /**
+   * The identity key a relay URL is known by: our roster first, then our card, contacts'
+   * cards, then the cards of group members who are not contacts (their inboxes may be on
+   * relays nobody else we know uses). A card naming a known URL with another key cannot
+   * override an earlier source, and a wrong key only makes deposits there fail: the relay
+   * has to prove the key it is reached under.
+   */
   relayKey(url: string): Uint8Array | undefined {
     const listed = this.store.roster.get(url);
     if (listed) return listed.identityKey;
-    const lists = [this.currentIdentity()?.card, ...this.store.contacts.list().map((c) => c.card && this.card(c.accountId))];
-    for (const card of lists) {
+    const cards = [
+      this.currentIdentity()?.card,
+      ...this.store.contacts.list().map((c) => c.card && this.card(c.accountId)),
+      ...this.store.conversations.accountsWithMemberCards().map((accountId) => this.card(accountId)),
+    ];
+    for (const card of cards) {
       const relay = card?.deviceList.relays.find((r) => r.url === url);
       if (relay) return relay.relayKey;
     }

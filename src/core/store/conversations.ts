@@ -60,6 +60,7 @@ export class ConversationRepository {
   private readonly insertMemberWithCard;
   private readonly memberCardRows;
   private readonly anyMemberCard;
+  private readonly membersWithCards;
   private readonly updateLastRead;
   private readonly unread;
   private readonly latest;
@@ -89,6 +90,9 @@ export class ConversationRepository {
     this.memberCardRows = db.prepare<[Uint8Array], { account_id: Buffer; card: Buffer | null; role: 'admin' | 'member' }>(
       'SELECT account_id, card, role FROM conversation_members WHERE conversation_id = ? ORDER BY added_at, account_id',
     );
+    this.membersWithCards = db
+      .prepare<[], Buffer>('SELECT DISTINCT account_id FROM conversation_members WHERE card IS NOT NULL')
+      .pluck();
     this.anyMemberCard = db
       .prepare<[Uint8Array], Buffer>('SELECT card FROM conversation_members WHERE account_id = ? AND card IS NOT NULL ORDER BY added_at DESC LIMIT 1')
       .pluck();
@@ -121,6 +125,11 @@ export class ConversationRepository {
   /** The newest card any group carried for an account that may not be a contact. */
   memberCard(accountId: Uint8Array): Buffer | undefined {
     return this.anyMemberCard.get(accountId);
+  }
+
+  /** Accounts we hold a card of only as fellow group members (and maybe also as contacts). */
+  accountsWithMemberCards(): Buffer[] {
+    return this.membersWithCards.all();
   }
 
   /** Marks every message so far as read. */
