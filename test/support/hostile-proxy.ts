@@ -40,8 +40,8 @@ export interface HostileProxy {
   onAck: ((msgIds: readonly string[]) => void) | undefined;
   /** Called with the message id of every deposit, before the relay sees it. */
   onDeposit: ((msgId: string) => void) | undefined;
-  /** Pushes the envelopes held by `reorder`, newest first. */
-  release(): void;
+  /** Pushes the envelopes held by `reorder`: `first` (a message id, hex) if held, then the rest newest first. */
+  release(first?: string): void;
   close(): Promise<void>;
 }
 
@@ -69,8 +69,11 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
     },
     onAck: undefined as ((msgIds: readonly string[]) => void) | undefined,
     onDeposit: undefined as ((msgId: string) => void) | undefined,
-    release() {
-      for (const { client, frame } of held.splice(0).reverse()) sendFrame(client, frame);
+    release(first?: string) {
+      const order = held.splice(0).reverse();
+      const at = order.findIndex(({ frame }) => frame.msgId === first);
+      if (at > 0) order.unshift(...order.splice(at, 1));
+      for (const { client, frame } of order) sendFrame(client, frame);
     },
     close: async () => {
       for (const socket of sockets) socket.terminate();

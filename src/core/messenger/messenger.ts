@@ -1303,13 +1303,14 @@ export class Messenger extends EventEmitter<Events> {
     const conversation = this.resolveConversation(message);
     if (!conversation) {
       // Relays keep no order between envelopes: the accept of someone we asked may come
-      // after their first message, a group's first state after its first message. Left on
-      // the relay, the message is tried again a few times; past that it is dropped, so a
-      // stranger's messages cannot hold the relay's push window for long.
+      // after their first message, a group's first state after its first message, the
+      // update that added a member after that member's first message. Left on the relay,
+      // the message is tried again a few times; past that it is dropped, so a stranger's
+      // messages cannot hold the relay's push window for long.
       const requested = this.store.contacts.get(message.senderAccount)?.state === 'request-sent';
       const directFromRequested = requested && bytesEqual(message.conversationId, directConversationId(this.accountId, message.senderAccount));
-      const unknownConversation = !this.store.conversations.get(message.conversationId);
-      if ((directFromRequested || unknownConversation) && attempt < MAX_HOLD_ATTEMPTS) return false;
+      const known = this.store.conversations.get(message.conversationId);
+      if ((directFromRequested || !known || known.kind === 'group') && attempt < MAX_HOLD_ATTEMPTS) return false;
       this.warn(`dropping a chat message ${hex(message.msgId)} for a conversation this account is not in with its sender`);
       return this.applyOnce(message, () => undefined);
     }
