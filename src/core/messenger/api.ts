@@ -73,8 +73,6 @@ export interface MessageContext {
   readonly myName: string;
   /** Display names by account id (hex). */
   readonly names: ReadonlyMap<string, string>;
-  /** Accounts other than mine in the message's conversation: "delivered" and "read" mean all of them. */
-  readonly recipientAccounts: number;
 }
 
 /** Parses an id from the UI: lowercase or uppercase hex of whole bytes. */
@@ -83,7 +81,8 @@ export function idBytes(id: string, what: string): Buffer {
   return Buffer.from(id, 'hex');
 }
 
-export function outgoingState(view: MessageView, recipientAccounts: number): MessageStatus['state'] {
+export function outgoingState(view: MessageView): MessageStatus['state'] {
+  const { recipientAccounts } = view;
   if (view.state === 'failed') return 'failed';
   if (recipientAccounts > 0 && view.readBy.length >= recipientAccounts) return 'read';
   if (recipientAccounts > 0 && view.deliveredTo.length >= recipientAccounts) return 'delivered';
@@ -119,7 +118,7 @@ export function toMessage(view: MessageView, context: MessageContext): Message {
     attachments: view.attachments.map(toAttachment),
     status: {
       // A copy this device sent from another of my devices arrives as received, not outgoing.
-      state: view.outgoing ? outgoingState(view, context.recipientAccounts) : 'received',
+      state: view.outgoing ? outgoingState(view) : 'received',
       storedOn: view.storedOn,
       deliveredTo: timed(view.deliveredTo),
       readBy: timed(view.readBy),
@@ -210,21 +209,11 @@ function shortId(accountHex: string): string {
   return accountHex.slice(0, 12);
 }
 
-/** Builds message contexts, looking up each conversation's member count once per call. */
-function messageContexts(messenger: Messenger): (conversationId: Uint8Array) => MessageContext {
+/** Who I am and what my contacts are called, for naming the senders of messages. */
+function messageContext(messenger: Messenger): MessageContext {
   const me = messenger.whoami();
   const names = new Map(messenger.contacts().map((contact) => [hex(contact.accountId), contact.displayName]));
-  const counts = new Map<string, number>();
-  return (conversationId) => {
-    const key = hex(conversationId);
-    let recipientAccounts = counts.get(key);
-    if (recipientAccounts === undefined) {
-      const conversation = messenger.conversationView(conversationId);
-      recipientAccounts = conversation.memberAccountIds.filter((id) => !id.equals(me.accountId)).length;
-      counts.set(key, recipientAccounts);
-    }
-    return { myAccountId: me.accountId, myName: me.displayName, names, recipientAccounts };
-  };
+  return { myAccountId: me.accountId, myName: me.displayName, names };
 }
 
 const OK = { ok: true } as const;
@@ -259,7 +248,7 @@ export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}
     listMessages: async ({ conversationId, before, after, limit }) => {
       const id = idBytes(conversationId, 'conversationId');
       const page = messenger.history(id, { limit, ...(before ? { beforeId: idBytes(before, 'before') } : {}), ...(after ? { afterId: idBytes(after, 'after') } : {}) });
-      const context = messageContexts(messenger)(id);
+      const context = messageContext(messenger);
       return { messages: page.messages.map((message) => toMessage(message, context)), hasMore: page.hasMore };
     },
     sendMessage: async ({ conversationId, text, attachments, relayUrl }) => {
@@ -269,7 +258,7 @@ export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}
         files: attachments.map((file) => ({ source: file.data, name: file.name, mime: file.mime })),
         ...(relayUrl ? { relayUrl } : {}),
       });
-      return toMessage(sent, messageContexts(messenger)(id));
+      return toMessage(sent, messageContext(messenger));
     },
     markRead: async ({ conversationId }) => {
       messenger.markRead(idBytes(conversationId, 'conversationId'));
@@ -361,7 +350,7 @@ export function createApiEvents(messenger: Messenger, onError: (event: EventName
     out.emit(event, payload);
   };
   const message = (event: 'messageAdded' | 'messageUpdated') => (view: MessageView) =>
-    forward(event, () => toMessage(view, messageContexts(messenger)(view.conversationId)));
+    forward(event, () => toMessage(view, messageContext(messenger)));
   const onAdded = message('messageAdded');
   const onUpdated = message('messageUpdated');
   const onConversation = (view: ConversationView) => forward('conversationUpdated', () => toConversation(view, messenger.accountId));

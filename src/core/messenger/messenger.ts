@@ -92,6 +92,11 @@ export interface RelayView extends RelayState {
 }
 
 export interface MessageView extends StoredMessage {
+  /**
+   * Accounts other than ours an outgoing message was sealed to: "delivered" and "read" mean
+   * all of them, whoever joins or leaves the conversation later.
+   */
+  readonly recipientAccounts: number;
   readonly storedOn: string[];
   readonly deliveredTo: Array<{ accountId: Buffer; at: number }>;
   readonly readBy: Array<{ accountId: Buffer; at: number }>;
@@ -1440,8 +1445,10 @@ export class Messenger extends EventEmitter<Events> {
       [...groupBy(recipients.filter((r) => r.state === state || (state === 'delivered' && r.state === 'read')), (r) => hex(r.accountId))].map(
         ([account, rows]) => ({ accountId: Buffer.from(account, 'hex'), at: Math.max(...rows.map((r) => r.updatedAt)) }),
       );
+    const others = new Set(recipients.filter((r) => !r.accountId.equals(this.accountId)).map((r) => hex(r.accountId)));
     return {
       ...message,
+      recipientAccounts: others.size,
       storedOn: message.outgoing ? this.store.messages.storedOn(message.seq) : [],
       deliveredTo: perAccount('delivered'),
       readBy: perAccount('read'),

@@ -1,6 +1,7 @@
 // Groups: state travels signed by a member, each message is sealed to every member device,
 // members who are not each other's contacts still talk, and a removed member is cut off.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outgoingState } from '../../../src/core/messenger/api.js';
 import { World, befriend, waitFor, type Profile } from './harness.js';
 
 const world = new World();
@@ -43,5 +44,22 @@ describe('groups', () => {
     await waitFor(() => texts(alice, group.id).includes('Just us now'), 'Alice to get the message after the removal');
     await waitFor(() => bob.messenger.pendingDeposits() === 0, 'Bob’s outbox to drain');
     expect(texts(carol, group.id)).not.toContain('Just us now');
+  });
+
+  it('keeps an earlier message read by everyone it was sent to after a member joins', async () => {
+    const group = await alice.messenger.createGroup('Book club', [bob.messenger.accountId]);
+    await waitFor(() => bob.messenger.listConversations().find((c) => c.id.equals(group.id)), 'Bob to join the group');
+    const sent = await alice.messenger.sendMessage(group.id, { text: 'First chapter by Friday' });
+    await waitFor(() => texts(bob, group.id).includes('First chapter by Friday'), 'Bob to get the message');
+    bob.messenger.markRead(group.id);
+    await waitFor(() => alice.messenger.message(sent.id).readBy.length === 1, 'Alice to get Bob’s read receipt');
+    expect(outgoingState(alice.messenger.message(sent.id))).toBe('read');
+
+    await alice.messenger.addGroupMember(group.id, carol.messenger.accountId);
+    expect(alice.messenger.conversationView(group.id).memberAccountIds).toHaveLength(3);
+    // Sealed to Bob alone, read by Bob: still read, though Carol never had it.
+    const after = alice.messenger.message(sent.id);
+    expect(after.recipientAccounts).toBe(1);
+    expect(outgoingState(after)).toBe('read');
   });
 });
