@@ -84,6 +84,11 @@ export const Conversation = z.object({
   kind: z.enum(['direct', 'group']),
   title: z.string(),
   memberAccountIds: z.array(Id),
+  /**
+   * Members who are not the reader's contacts, by account id: the name their own card gives
+   * and the start of their account id, e.g. "Carol (3f9a0c1d2e4b)".
+   */
+  strangerNames: z.record(Id, z.string()),
   unreadCount: z.number().int().nonnegative(),
   lastMessage: z.object({ preview: z.string(), sentAt: Timestamp, fromMe: z.boolean() }).nullable(),
   lastActivityAt: Timestamp,

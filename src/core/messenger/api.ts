@@ -67,12 +67,29 @@ function backupPath(path: string): string {
   return path;
 }
 
-/** Names and counts a message needs that the message itself does not carry. */
-export interface MessageContext {
+/**
+ * How the UI names accounts: my contacts by the names I know them by; anyone else (a fellow
+ * group member I never added) by the name their own card gives (see `strangerLabel`).
+ */
+export interface Naming {
   readonly myAccountId: Uint8Array;
   readonly myName: string;
-  /** Display names by account id (hex). */
-  readonly names: ReadonlyMap<string, string>;
+  /** A contact's name; undefined for anyone who is not my contact. */
+  contactName(accountHex: string): string | undefined;
+  /** The name an account's own card gives, when I hold its card. */
+  cardName(accountHex: string): string | undefined;
+}
+
+/**
+ * Someone who is not my contact: the name they chose, with the start of their account id,
+ * so nobody can pass as a contact by taking the same name.
+ */
+export function strangerLabel(accountHex: string, cardName: string | undefined): string {
+  return cardName ? `${cardName} (${shortId(accountHex)})` : shortId(accountHex);
+}
+
+function nameOf(naming: Naming, accountHex: string): string {
+  return naming.contactName(accountHex) ?? strangerLabel(accountHex, naming.cardName(accountHex));
 }
 
 /** Parses an id from the UI: lowercase or uppercase hex of whole bytes. */
@@ -102,15 +119,15 @@ export function toAttachment(record: AttachmentRecord): AttachmentInfo {
   };
 }
 
-export function toMessage(view: MessageView, context: MessageContext): Message {
+export function toMessage(view: MessageView, naming: Naming): Message {
   const sender = hex(view.senderAccountId);
-  const fromMe = view.outgoing || Buffer.from(view.senderAccountId).equals(Buffer.from(context.myAccountId));
+  const fromMe = view.outgoing || Buffer.from(view.senderAccountId).equals(Buffer.from(naming.myAccountId));
   const timed = (entries: MessageView['deliveredTo']) => entries.map((entry) => ({ accountId: hex(entry.accountId), at: entry.at }));
   return {
     id: hex(view.id),
     conversationId: hex(view.conversationId),
     senderAccountId: sender,
-    senderName: fromMe ? context.myName : (context.names.get(sender) ?? shortId(sender)),
+    senderName: fromMe ? naming.myName : nameOf(naming, sender),
     fromMe,
     sentAt: view.sentAt,
     receivedAt: view.receivedAt,
@@ -135,16 +152,19 @@ export function previewOf(body: string, attachments: readonly { name: string }[]
   return attachments.length > 1 ? `${attachments.length} files` : '';
 }
 
-export function toConversation(view: ConversationView, myAccountId: Uint8Array): Conversation {
+export function toConversation(view: ConversationView, naming: Naming): Conversation {
   const last = view.lastMessage;
+  const myAccountId = Buffer.from(naming.myAccountId);
+  const strangers = view.memberAccountIds.map(hex).filter((id) => id !== myAccountId.toString('hex') && naming.contactName(id) === undefined);
   return {
     id: hex(view.id),
     kind: view.kind,
     title: view.title,
     memberAccountIds: view.memberAccountIds.map(hex),
+    strangerNames: Object.fromEntries(strangers.map((id) => [id, strangerLabel(id, naming.cardName(id))])),
     unreadCount: view.unreadCount,
     lastMessage: last
-      ? { preview: previewOf(last.body, last.attachments), sentAt: last.sentAt, fromMe: last.outgoing || last.senderAccountId.equals(Buffer.from(myAccountId)) }
+      ? { preview: previewOf(last.body, last.attachments), sentAt: last.sentAt, fromMe: last.outgoing || last.senderAccountId.equals(myAccountId) }
       : null,
     lastActivityAt: view.lastActivityAt,
     sendRelay: view.sendRelayUrl,
@@ -209,17 +229,22 @@ function shortId(accountHex: string): string {
   return accountHex.slice(0, 12);
 }
 
-/** Who I am and what my contacts are called, for naming the senders of messages. */
-function messageContext(messenger: Messenger): MessageContext {
+/** Who I am and what my contacts are called, read once per call. */
+function naming(messenger: Messenger): Naming {
   const me = messenger.whoami();
-  const names = new Map(messenger.contacts().map((contact) => [hex(contact.accountId), contact.displayName]));
-  return { myAccountId: me.accountId, myName: me.displayName, names };
+  const contacts = new Map(messenger.contacts().map((contact) => [hex(contact.accountId), contact.displayName]));
+  return {
+    myAccountId: me.accountId,
+    myName: me.displayName,
+    contactName: (accountHex) => contacts.get(accountHex),
+    cardName: (accountHex) => messenger.cardName(Buffer.from(accountHex, 'hex')),
+  };
 }
 
 const OK = { ok: true } as const;
 
 export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}): ApiHandlers {
-  const conversation = (view: ConversationView) => toConversation(view, messenger.accountId);
+  const conversation = (view: ConversationView, names = naming(messenger)) => toConversation(view, names);
   return {
     getProfileStatus: async () => profileStatus(messenger),
     createAccount: async ({ displayName }) => {
@@ -237,7 +262,10 @@ export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}
     },
     setContactVerified: async ({ accountId, verified }) => toContact(messenger.setContactVerified(idBytes(accountId, 'accountId'), verified)),
 
-    listConversations: async () => messenger.listConversations().map(conversation),
+    listConversations: async () => {
+      const names = naming(messenger);
+      return messenger.listConversations().map((view) => conversation(view, names));
+    },
     openDirectConversation: async ({ accountId }) => conversation(messenger.openDirectConversation(idBytes(accountId, 'accountId'))),
     createGroup: async ({ title, memberAccountIds }) =>
       conversation(await messenger.createGroup(title, memberAccountIds.map((id) => idBytes(id, 'memberAccountIds')))),
@@ -248,7 +276,7 @@ export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}
     listMessages: async ({ conversationId, before, after, limit }) => {
       const id = idBytes(conversationId, 'conversationId');
       const page = messenger.history(id, { limit, ...(before ? { beforeId: idBytes(before, 'before') } : {}), ...(after ? { afterId: idBytes(after, 'after') } : {}) });
-      const context = messageContext(messenger);
+      const context = naming(messenger);
       return { messages: page.messages.map((message) => toMessage(message, context)), hasMore: page.hasMore };
     },
     sendMessage: async ({ conversationId, text, attachments, relayUrl }) => {
@@ -258,7 +286,7 @@ export function createApiHandlers(messenger: Messenger, hooks: ApiHostHooks = {}
         files: attachments.map((file) => ({ source: file.data, name: file.name, mime: file.mime })),
         ...(relayUrl ? { relayUrl } : {}),
       });
-      return toMessage(sent, messageContext(messenger));
+      return toMessage(sent, naming(messenger));
     },
     markRead: async ({ conversationId }) => {
       messenger.markRead(idBytes(conversationId, 'conversationId'));
@@ -350,10 +378,10 @@ export function createApiEvents(messenger: Messenger, onError: (event: EventName
     out.emit(event, payload);
   };
   const message = (event: 'messageAdded' | 'messageUpdated') => (view: MessageView) =>
-    forward(event, () => toMessage(view, messageContext(messenger)));
+    forward(event, () => toMessage(view, naming(messenger)));
   const onAdded = message('messageAdded');
   const onUpdated = message('messageUpdated');
-  const onConversation = (view: ConversationView) => forward('conversationUpdated', () => toConversation(view, messenger.accountId));
+  const onConversation = (view: ConversationView) => forward('conversationUpdated', () => toConversation(view, naming(messenger)));
   const onContacts = () => forward('contactsChanged', () => messenger.contacts().map(toContact));
   const onRelays = (relays: RelayView[]) => forward('relaysChanged', () => relays.map(toRelayInfo));
   const onProfile = () => forward('profileChanged', () => profileStatus(messenger));

@@ -427,6 +427,11 @@ export class Messenger extends EventEmitter<Events> {
     return this.store.contacts.list();
   }
 
+  /** The name an account gives itself on the newest card we hold of it (a contact's, or a fellow group member's). */
+  cardName(accountId: Uint8Array): string | undefined {
+    return this.directory.card(accountId)?.displayName;
+  }
+
   contact(accountId: Uint8Array): ContactRecord {
     const contact = this.store.contacts.get(accountId);
     if (!contact) throw new AegeesError('NOT_FOUND', 'no such contact');

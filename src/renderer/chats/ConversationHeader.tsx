@@ -22,7 +22,7 @@ function GroupSummary({ conversation, meId }: { conversation: Conversation; meId
   const contacts = useContacts();
   const [open, setOpen] = useState(false);
   const members = conversation.memberAccountIds;
-  const names = namedMembers(members, meId, contacts.data)
+  const names = namedMembers(members, meId, contacts.data, conversation.strangerNames)
     .map((member) => member.name)
     .join(', ');
   return (

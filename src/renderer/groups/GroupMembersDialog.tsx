@@ -25,7 +25,7 @@ export function GroupMembersDialog({ conversation, meId, onClose }: { conversati
   return (
     <Dialog title={`Members of ${conversation.title}`} onClose={onClose}>
       <ul className="member-list" aria-label="Members">
-        {namedMembers(members, meId, contacts.data).map(({ accountId, name }) => (
+        {namedMembers(members, meId, contacts.data, conversation.strangerNames).map(({ accountId, name }) => (
           <li key={accountId} className="member-row">
             <span>{name}</span>
             {accountId !== meId && (

@@ -34,6 +34,7 @@ const conversation: Conversation = {
   kind: 'direct',
   title: 'Bob',
   memberAccountIds: ['aa01', 'bb02'],
+  strangerNames: {},
   unreadCount: 3,
   lastMessage: null,
   lastActivityAt: 1,

@@ -2,7 +2,7 @@
 // against the contract's own schema, the way the transports check it.
 import { describe, expect, it } from 'vitest';
 import { Contact, Conversation, Device, EVENTS, Message, RelayInfo, SearchHit } from '../../../src/common/api/contract.js';
-import { idBytes, outgoingState, previewOf, progressReporter, toContact, toConversation, toDevice, toMessage, toRelayInfo, toSearchHit, type MessageContext } from '../../../src/core/messenger/api.js';
+import { idBytes, outgoingState, previewOf, progressReporter, toContact, toConversation, toDevice, toMessage, toRelayInfo, toSearchHit, type Naming } from '../../../src/core/messenger/api.js';
 import type { ConversationView, MessageView, RelayView } from '../../../src/core/messenger/messenger.js';
 import type { AttachmentRecord, StoredMessage } from '../../../src/core/store/messages.js';
 import { expectCode, makeAccount } from '../crypto/helpers.js';
@@ -52,7 +52,13 @@ function view(overrides: Partial<MessageView> = {}): MessageView {
   return { ...stored(), recipientAccounts: 2, storedOn: [], deliveredTo: [], readBy: [], ...overrides };
 }
 
-const context: MessageContext = { myAccountId: me, myName: 'Me', names: new Map([[bob.toString('hex'), 'Bob']]) };
+const context: Naming = {
+  myAccountId: me,
+  myName: 'Me',
+  contactName: (account) => (account === bob.toString('hex') ? 'Bob' : undefined),
+  cardName: (account) => (account === carol.toString('hex') ? 'Carol' : undefined),
+};
+const dave = Buffer.alloc(32, 0xdd);
 
 describe('message state of what I sent', () => {
   it('moves from queued to stored, delivered and read as the views say', () => {
@@ -99,9 +105,10 @@ describe('toMessage', () => {
     expect(message.attachments[0]).toMatchObject({ state: 'downloading', transferred: 0 });
   });
 
-  it('names an unknown sender by the start of its account id, and passes a failure on', () => {
-    const message = toMessage(view({ outgoing: false, senderAccountId: carol }), context);
-    expect(message.senderName).toBe('cc'.repeat(6));
+  it('names a sender who is not a contact by their card and the start of their account id, and passes a failure on', () => {
+    expect(toMessage(view({ outgoing: false, senderAccountId: carol }), context).senderName).toBe(`Carol (${'cc'.repeat(6)})`);
+    // No card either (never happens for a message that verified, but the name must not be empty).
+    expect(toMessage(view({ outgoing: false, senderAccountId: dave }), context).senderName).toBe('dd'.repeat(6));
     expect(toMessage(view({ state: 'failed', error: 'relay refused' }), context).status).toMatchObject({ state: 'failed', error: 'relay refused' });
   });
 });
@@ -127,13 +134,14 @@ describe('toConversation', () => {
   }
 
   it('maps ids, unread count, relay choice and an empty history', () => {
-    const result = toConversation(conversation({ sendRelayUrl: 'https://relay.example' }), me);
+    const result = toConversation(conversation({ sendRelayUrl: 'https://relay.example' }), context);
     expect(Conversation.parse(result)).toEqual(result);
     expect(result).toEqual({
       id: '01'.repeat(32),
       kind: 'direct',
       title: 'Bob',
       memberAccountIds: ['bb'.repeat(32)],
+      strangerNames: {},
       unreadCount: 3,
       lastMessage: null,
       lastActivityAt: 2,
@@ -141,9 +149,14 @@ describe('toConversation', () => {
     });
   });
 
+  it('names the members who are not contacts, and only them', () => {
+    const group = toConversation(conversation({ kind: 'group', peerAccountId: null, title: 'Trip', memberAccountIds: [me, bob, carol, dave] }), context);
+    expect(group.strangerNames).toEqual({ ['cc'.repeat(32)]: `Carol (${'cc'.repeat(6)})`, ['dd'.repeat(32)]: 'dd'.repeat(6) });
+  });
+
   it('previews the last message, or its files when it has no text', () => {
-    expect(toConversation(conversation({ lastMessage: stored({ body: '  two\n lines ' }) }), me).lastMessage).toEqual({ preview: 'two lines', sentAt: 1_700_000_000_000, fromMe: true });
-    expect(toConversation(conversation({ lastMessage: stored({ outgoing: false, senderAccountId: bob, body: '', attachments: [attachment()] }) }), me).lastMessage).toMatchObject({
+    expect(toConversation(conversation({ lastMessage: stored({ body: '  two\n lines ' }) }), context).lastMessage).toEqual({ preview: 'two lines', sentAt: 1_700_000_000_000, fromMe: true });
+    expect(toConversation(conversation({ lastMessage: stored({ outgoing: false, senderAccountId: bob, body: '', attachments: [attachment()] }) }), context).lastMessage).toMatchObject({
       preview: 'File: photo.png',
       fromMe: false,
     });

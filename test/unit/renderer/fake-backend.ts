@@ -265,6 +265,7 @@ function conversation(id: string, kind: Conversation['kind'], title: string, mem
     kind,
     title,
     memberAccountIds: members,
+    strangerNames: {},
     unreadCount: unread,
     lastMessage: last ? { preview: last.text.slice(0, 80) || last.attachments[0]?.name || '', sentAt: last.sentAt, fromMe: last.fromMe } : null,
     lastActivityAt: last?.sentAt ?? 0,

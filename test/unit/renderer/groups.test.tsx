@@ -13,11 +13,12 @@ const contact = (accountId: string, displayName: string, state: Contact['state']
 describe('group members', () => {
   it('names members as the reader knows them and offers only accepted contacts not yet in', () => {
     const contacts = [contact('b', 'Bob'), contact('c', 'Carol', 'request-received'), contact('a', 'Ann')];
-    expect(memberName('me', 'me', contacts)).toBe('You');
-    expect(memberName('b', 'me', contacts)).toBe('Bob');
-    expect(memberName('0123456789abcdef', 'me', contacts)).toBe('0123456789ab');
+    expect(memberName('me', 'me', contacts, {})).toBe('You');
+    expect(memberName('b', 'me', contacts, {})).toBe('Bob');
+    expect(memberName('0123456789abcdef', 'me', contacts, { '0123456789abcdef': 'Carol (0123456789ab)' })).toBe('Carol (0123456789ab)');
+    expect(memberName('0123456789abcdef', 'me', contacts, {})).toBe('0123456789ab');
     expect(addableContacts(['me', 'b'], contacts).map((c) => c.displayName)).toEqual(['Ann']);
-    expect(namedMembers(['b', 'a', 'me'], 'me', contacts).map((m) => m.name)).toEqual(['You', 'Ann', 'Bob']);
+    expect(namedMembers(['b', 'a', 'me'], 'me', contacts, {}).map((m) => m.name)).toEqual(['You', 'Ann', 'Bob']);
   });
 
   it('creates a group from a name and chosen contacts, then opens it', async () => {
