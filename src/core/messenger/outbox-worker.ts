@@ -121,7 +121,7 @@ export class OutboxWorker {
   }
 
   private async attempt(deposit: DueDeposit): Promise<void> {
-    const { store, pool, profileDir } = this.options;
+    const { store, pool } = this.options;
     try {
       const relayKey = this.options.relayKey(deposit.relayUrl);
       if (!relayKey) throw new AegeesError('NOT_FOUND', `no identity key is known for relay ${deposit.relayUrl}`);
