@@ -144,6 +144,20 @@ export const OutgoingAttachment = z.object({
   data: Bytes.refine((bytes) => bytes.length <= LIMITS.maxInlineAttachmentBytes, 'attachment too large'),
 });
 
+/**
+ * Bytes of one transfer so far, sent when a further whole percent is done and at the end
+ * (`done` = `total`). Ids by operation:
+ * - `backup-export`, `backup-import`: the operation's name; bytes of the backup file.
+ * - `attachment-upload`: the attachment's id (AttachmentInfo.id) in the sender's message;
+ *   `done` is the furthest any relay's upload of it has got, `total` its encrypted size
+ *   (the secretstream ciphertext the relays store). The message says when a relay stored it.
+ * - `attachment-download`: `<conversation id>:<sender account id>:<message id>` (hex ids as
+ *   elsewhere), for a chat message not shown yet: it is stored, and `messageAdded` sent,
+ *   only after all its files are downloaded and verified. `total` is the encrypted size of
+ *   all its files together. Only for a message of a conversation its sender is in.
+ * An attachment transfer that stops unfinished (a relay failed; it is retried later, and
+ * reported anew) ends with `done` 0 and `total` 0.
+ */
 export const TransferProgress = z.object({
   operation: z.enum(['backup-export', 'backup-import', 'attachment-upload', 'attachment-download']),
   id: z.string(),

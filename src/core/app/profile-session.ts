@@ -114,6 +114,8 @@ export class ProfileSession {
     });
     const engineEvents = createApiEvents(messenger, (event, error) => this.log('event dropped', { event, error: errorText(error) }));
     for (const event of EVENT_NAMES) engineEvents.on(event, (payload) => this.events.emit(event, payload));
+    // Attachment transfers report like backups do: the engine throttles, the session forwards.
+    messenger.on('transferProgress', (report) => this.events.emit('progress', report));
     this.engineEvents = engineEvents;
     messenger.start();
     this.events.emit('profileChanged', profileStatus(messenger));

@@ -46,18 +46,20 @@ export interface ApiHostHooks {
 
 /**
  * Progress for one operation, reported when a whole percent more is done (and at the
- * end): enough for a progress bar without one event per chunk.
+ * end): enough for a progress bar without one event per chunk. `id` tells apart
+ * transfers of one kind that run at once (attachments); a backup is its operation.
  */
 export function progressReporter(
   operation: EventPayload<'progress'>['operation'],
   send: ((report: EventPayload<'progress'>) => void) | undefined,
+  id: string = operation,
 ): (done: number, total: number) => void {
   let lastPercent = -1;
   return (done, total) => {
     const percent = total > 0 ? Math.floor((done * 100) / total) : 100;
     if (percent === lastPercent && done < total) return;
     lastPercent = percent;
-    send?.({ operation, id: operation, done, total });
+    send?.({ operation, id, done, total });
   };
 }
 
@@ -114,7 +116,8 @@ export function toAttachment(record: AttachmentRecord): AttachmentInfo {
     mime: record.mime,
     size: record.size,
     state: record.state,
-    // The engine keeps no byte count for transfers in flight; only a finished one is known.
+    // Bytes in flight come as `progress` events (operation attachment-upload, this id);
+    // the record knows only whether its file is here.
     transferred: record.state === 'ready' ? record.size : 0,
   };
 }

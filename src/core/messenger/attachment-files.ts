@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AegeesError } from '../../common/errors.js';
-import { AttachmentDecryptor, AttachmentEncryptor } from '../crypto/attachment.js';
+import { AttachmentDecryptor, AttachmentEncryptor, attachmentCiphertextSize } from '../crypto/attachment.js';
 import { blobIdHasher } from '../crypto/mailbox.js';
 import { randomBytes } from '../crypto/sodium.js';
 import type { RelayClient } from '../relay-client/index.js';
@@ -58,27 +58,61 @@ export async function sealAttachment(profileDir: string, source: string | Uint8A
   }
 }
 
-/** Uploads a sealed attachment to a relay (the relay answers "exists" for a repeat). */
-export async function uploadAttachment(profileDir: string, client: RelayClient, blobId: Uint8Array): Promise<void> {
+/** Bytes of ciphertext moved so far out of `total` (the encrypted file's size). */
+export type TransferBytes = (done: number, total: number) => void;
+
+/** Counts the bytes that pass, for progress reports. */
+function counting(total: number, onBytes: TransferBytes): Transform {
+  let done = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      done += chunk.length;
+      onBytes(done, total);
+      callback(null, chunk);
+    },
+  });
+}
+
+async function* counted(source: AsyncIterable<Buffer>, total: number, onBytes: TransferBytes): AsyncGenerator<Buffer> {
+  let done = 0;
+  for await (const chunk of source) {
+    done += chunk.length;
+    onBytes(done, total);
+    yield chunk;
+  }
+}
+
+/**
+ * Uploads a sealed attachment to a relay (the relay answers "exists" for a repeat).
+ * `onBytes` hears of each chunk handed to the connection, out of the encrypted size.
+ */
+export async function uploadAttachment(profileDir: string, client: RelayClient, blobId: Uint8Array, onBytes?: TransferBytes): Promise<void> {
   const path = join(profileDir, attachmentPath(blobId));
   const { size } = await stat(path);
-  await client.uploadBlob(blobId, size, createReadStream(path));
+  const file = createReadStream(path);
+  await client.uploadBlob(blobId, size, onBytes ? counted(file, size, onBytes) : file);
 }
 
 /**
  * Downloads a blob and keeps it only if it decrypts completely under `key` with the
  * signed ciphertext hash; returns its local path. Any failure leaves no file behind.
+ * `onBytes` hears of each chunk received, out of the encrypted size the signed plaintext
+ * size gives.
  */
 export async function downloadAttachment(
   profileDir: string,
   client: RelayClient,
-  descriptor: { blobId: Uint8Array; key: Uint8Array; ciphertextHash: Uint8Array },
+  descriptor: { blobId: Uint8Array; key: Uint8Array; ciphertextHash: Uint8Array; size: number },
+  onBytes?: TransferBytes,
 ): Promise<string> {
   await mkdir(join(profileDir, ATTACHMENTS_DIR), { recursive: true, mode: 0o700 });
   const localPath = attachmentPath(descriptor.blobId);
   const partial = join(profileDir, ATTACHMENTS_DIR, `.partial-${randomBytes(8).toString('hex')}`);
   try {
-    await pipeline(await client.downloadBlob(descriptor.blobId), createWriteStream(partial, { mode: 0o600 }));
+    const blob = await client.downloadBlob(descriptor.blobId);
+    const total = attachmentCiphertextSize(descriptor.size);
+    if (onBytes) await pipeline(blob, counting(total, onBytes), createWriteStream(partial, { mode: 0o600 }));
+    else await pipeline(blob, createWriteStream(partial, { mode: 0o600 }));
     await pipeline(
       createReadStream(partial),
       new AttachmentDecryptor(descriptor.key, { expectedHash: descriptor.ciphertextHash }),

@@ -49,7 +49,10 @@ import type { ConversationRecord, GroupState } from '../store/conversations.js';
 import type { NewAttachment, StoredMessage } from '../store/messages.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
-import { downloadAttachment, readAttachment, sealAttachment, type SealedFile } from './attachment-files.js';
+import type { EventPayload } from '../../common/api/contract.js';
+import { attachmentCiphertextSize } from '../crypto/attachment.js';
+import { progressReporter } from './api.js';
+import { downloadAttachment, readAttachment, sealAttachment, type SealedFile, type TransferBytes } from './attachment-files.js';
 import { cardFromInviteCode, inviteCodeOf, openCard, signCard, type VerifiedCard } from './cards.js';
 import { decodeLinkCode, encodeLinkCode, linkConversationId, linkProof, type LinkCode } from './device-link.js';
 import { Directory, directConversationId, hex } from './directory.js';
@@ -173,6 +176,11 @@ type Events = {
   relaysChanged: [RelayView[]];
   profileChanged: [];
   devicesChanged: [];
+  /**
+   * Attachment bytes in flight, throttled to whole percents (see the contract's
+   * TransferProgress for the ids): uploads by attachment id, downloads by message.
+   */
+  transferProgress: [EventPayload<'progress'>];
 };
 
 export class Messenger extends EventEmitter<Events> {
@@ -190,6 +198,10 @@ export class Messenger extends EventEmitter<Events> {
   private readonly approvals = new Map<string, PendingApproval>();
   /** Identity keys of relays only a link in progress uses (the new device's waiting mailbox). */
   private readonly linkRelayKeys = new Map<string, Uint8Array>();
+  /** Throttled reporters of the attachment transfers in flight, by operation and id. */
+  private readonly transfers = new Map<string, TransferBytes>();
+  /** Attachment ids of uploads in flight, by message seq and blob id (hex). */
+  private readonly uploadIds = new Map<string, string | null>();
 
   private constructor(
     readonly profileDir: string,
@@ -229,6 +241,7 @@ export class Messenger extends EventEmitter<Events> {
       random: this.random,
       onStored: (seq) => this.emitMessage('messageUpdated', seq),
       onError: (deposit, error) => this.warn(`deposit of ${hex(deposit.msgId)} on ${deposit.relayUrl} failed`, error),
+      onUploadProgress: (seq, blobId, done, total) => this.uploadProgress(seq, blobId, done, total),
     });
   }
 
@@ -1344,30 +1357,75 @@ export class Messenger extends EventEmitter<Events> {
     return true;
   }
 
-  /** Downloads every attachment of a chat message; undefined when one is not available now. */
+  /**
+   * Downloads every attachment of a chat message; undefined when one is not available now.
+   * Progress goes out for the message as a whole (every file's encrypted bytes), and only
+   * for a message of a conversation its sender is in: a stranger's gets no indicator.
+   */
   private async fetchAttachments(message: OpenedMessage, pushedBy: string): Promise<NewAttachment[] | undefined> {
     const attachments: NewAttachment[] = [];
-    for (const descriptor of message.attachments) {
-      const localPath = await this.fetchAttachment(descriptor, pushedBy);
-      if (!localPath) return undefined;
+    const sizes = message.attachments.map((descriptor) => attachmentCiphertextSize(descriptor.size));
+    const total = sizes.reduce((sum, size) => sum + size, 0);
+    const id = [message.conversationId, message.senderAccount, message.msgId].map(hex).join(':');
+    const report = this.resolveConversation(message) ? (done: number, all: number) => this.reportTransfer('attachment-download', id, done, all) : undefined;
+    let before = 0;
+    for (const [index, descriptor] of message.attachments.entries()) {
+      const start = before;
+      const localPath = await this.fetchAttachment(descriptor, pushedBy, report && ((done) => report(start + done, total)));
+      if (!localPath) {
+        if (report && this.transfers.has(`attachment-download:${id}`)) report(0, 0);
+        return undefined;
+      }
+      before += sizes[index]!;
       attachments.push({ ...descriptor, relayUrls: descriptor.relays, localPath, state: 'ready' });
     }
+    // Every file is here and verified: the last report says so even if a chunk count fell short.
+    if (report && this.transfers.has(`attachment-download:${id}`)) report(total, total);
     return attachments;
   }
 
   /** Downloads from the relay that pushed the message first, then the others it names. */
-  private async fetchAttachment(descriptor: AttachmentDescriptor, pushedBy: string): Promise<string | undefined> {
+  private async fetchAttachment(descriptor: AttachmentDescriptor, pushedBy: string, onBytes?: TransferBytes): Promise<string | undefined> {
     const order = [pushedBy, ...descriptor.relays.filter((url) => url !== pushedBy)];
     for (const url of order) {
       const relayKey = this.directory.relayKey(url);
       if (!relayKey) continue;
       try {
-        return await downloadAttachment(this.profileDir, this.pool.client(url, relayKey), descriptor);
+        return await downloadAttachment(this.profileDir, this.pool.client(url, relayKey), descriptor, onBytes);
       } catch (error) {
         this.warn(`attachment ${hex(descriptor.blobId)} from ${url} failed`, error);
       }
     }
     return undefined;
+  }
+
+  /** Upload bytes of one attachment (OutboxWorker): reported by the attachment's contract id. */
+  private uploadProgress(seq: number, blobId: Uint8Array, done: number, total: number): void {
+    const key = `${seq}:${hex(blobId)}`;
+    let id = this.uploadIds.get(key);
+    if (id === undefined) {
+      const record = this.store.messages.getBySeq(seq)?.attachments.find((attachment) => bytesEqual(attachment.blobId, blobId));
+      id = record ? String(record.id) : null;
+      this.uploadIds.set(key, id);
+    }
+    const last = total === 0 || done >= total;
+    if (last) this.uploadIds.delete(key);
+    if (id !== null) this.reportTransfer('attachment-upload', id, done, total);
+  }
+
+  /**
+   * One throttled reporter per transfer (the backups' progressReporter), dropped after its
+   * last report: `done` reaching `total`, or `total` 0 for a transfer that stopped unfinished.
+   */
+  private reportTransfer(operation: 'attachment-upload' | 'attachment-download', id: string, done: number, total: number): void {
+    const key = `${operation}:${id}`;
+    let report = this.transfers.get(key);
+    if (!report) {
+      report = progressReporter(operation, (payload) => this.emit('transferProgress', payload), id);
+      this.transfers.set(key, report);
+    }
+    report(done, total);
+    if (total === 0 || done >= total) this.transfers.delete(key);
   }
 
   private applyReceipt(message: OpenedMessage): void {

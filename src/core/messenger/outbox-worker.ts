@@ -5,7 +5,7 @@
 import { AegeesError, isAegeesError } from '../../common/errors.js';
 import type { RelayErrorCode } from '../../common/relay-protocol.js';
 import { OUTBOX_BACKOFF, retryDelayMs } from '../delivery/backoff.js';
-import { RelayRequestError } from '../relay-client/index.js';
+import { RelayRequestError, type RelayClient } from '../relay-client/index.js';
 import type { DueDeposit } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import { uploadAttachment } from './attachment-files.js';
@@ -21,6 +21,20 @@ export interface OutboxWorkerOptions {
   /** Called after a relay took a durable copy of a chat message. */
   readonly onStored: (messageSeq: number, relayUrl: string) => void;
   readonly onError: (deposit: DueDeposit, error: unknown) => void;
+  /**
+   * Upload progress of one attachment blob of a chat message: `done` is the furthest any
+   * relay's upload of it has got (the first relay to hold it all lets the message be
+   * stored), out of the encrypted size; never decreases while an upload of it is in
+   * flight. After the last upload of it ends unfinished: `done` 0 and `total` 0.
+   */
+  readonly onUploadProgress?: (messageSeq: number, blobId: Uint8Array, done: number, total: number) => void;
+}
+
+/** The uploads of one blob of one message in flight now (one per relay). */
+interface BlobUploads {
+  active: number;
+  furthest: number;
+  finished: boolean;
 }
 
 const BATCH = 64;
@@ -32,6 +46,8 @@ export class OutboxWorker {
   private stopped = false;
   /** Deposits a relay took whose completion is not recorded yet. */
   private readonly done: DueDeposit[] = [];
+  /** By message seq and blob id (hex): uploads in flight, for progress. */
+  private readonly uploads = new Map<string, BlobUploads>();
 
   constructor(private readonly options: OutboxWorkerOptions) {}
 
@@ -105,12 +121,12 @@ export class OutboxWorker {
   }
 
   private async attempt(deposit: DueDeposit): Promise<void> {
-    const { store, pool, profileDir } = this.options;
+    const { store, pool } = this.options;
     try {
       const relayKey = this.options.relayKey(deposit.relayUrl);
       if (!relayKey) throw new AegeesError('NOT_FOUND', `no identity key is known for relay ${deposit.relayUrl}`);
       const client = pool.client(deposit.relayUrl, relayKey);
-      for (const blobId of deposit.blobIds) await uploadAttachment(profileDir, client, blobId);
+      for (const blobId of deposit.blobIds) await this.upload(deposit, client, blobId);
       await client.deposit({ msgId: deposit.msgId, mailboxIds: deposit.mailboxIds, blobIds: deposit.blobIds, envelope: deposit.envelope });
       this.completed(deposit);
     } catch (error) {
@@ -119,6 +135,30 @@ export class OutboxWorker {
       if (isPermanent(error)) store.outbox.giveUp(deposit.id, reason);
       else store.outbox.retryLater(deposit.id, this.options.now() + retryDelayMs(deposit.attempts + 1, OUTBOX_BACKOFF, this.options.random), reason);
       this.options.onError(deposit, error);
+    }
+  }
+
+  private async upload(deposit: DueDeposit, client: RelayClient, blobId: Uint8Array): Promise<void> {
+    const report = this.options.onUploadProgress;
+    const seq = deposit.messageSeq;
+    if (!report || seq === null) return uploadAttachment(this.options.profileDir, client, blobId);
+    const key = `${seq}:${Buffer.from(blobId).toString('hex')}`;
+    let uploads = this.uploads.get(key);
+    if (!uploads) this.uploads.set(key, (uploads = { active: 0, furthest: 0, finished: false }));
+    const entry = uploads;
+    entry.active++;
+    try {
+      await uploadAttachment(this.options.profileDir, client, blobId, (done, total) => {
+        if (done <= entry.furthest || entry.finished) return;
+        entry.furthest = done;
+        entry.finished = done >= total;
+        report(seq, blobId, done, total);
+      });
+    } finally {
+      if (--entry.active === 0) {
+        this.uploads.delete(key);
+        if (!entry.finished && entry.furthest > 0) report(seq, blobId, 0, 0);
+      }
     }
   }
 }

@@ -18,7 +18,10 @@ export function AttachmentItem({ messageId, attachment }: { messageId: string; a
     const file = await api.call('getAttachmentData', { messageId, attachmentId: attachment.id });
     saveBytes(file.name, file.data);
   });
-  const moving = attachment.state === 'uploading' || attachment.state === 'downloading';
+  // The sender's copy is ready at once (it is on this device); its upload to the relays runs
+  // while its progress reports last, and the bar goes with the last one.
+  const sending = progress?.operation === 'attachment-upload';
+  const moving = sending || attachment.state === 'uploading' || attachment.state === 'downloading';
   const ready = attachment.state === 'ready';
   const image = ready && isPreviewableImage(attachment.mime);
   const text = ready && attachment.mime.startsWith('text/plain');
@@ -44,7 +47,7 @@ export function AttachmentItem({ messageId, attachment }: { messageId: string; a
       </div>
       {moving && (
         <ProgressBar
-          label={`${attachment.state === 'uploading' ? 'Uploading' : 'Downloading'} ${attachment.name}`}
+          label={`${sending || attachment.state === 'uploading' ? 'Uploading' : 'Downloading'} ${attachment.name}`}
           done={progress?.done ?? attachment.transferred}
           total={progress?.total ?? attachment.size}
         />

@@ -6,6 +6,7 @@ import { attachmentProblem, toOutgoing, toPending, type PendingFile } from '../l
 import { ErrorText } from '../ui/ErrorText.js';
 import { Composer } from './Composer.js';
 import { ConversationHeader } from './ConversationHeader.js';
+import { IncomingFiles } from './IncomingFiles.js';
 import { MessageList } from './MessageList.js';
 import { useMessages } from './useMessages.js';
 
@@ -57,6 +58,7 @@ export function ConversationView({ conversation, meId, jumpTo }: { conversation:
       <ConversationHeader conversation={conversation} meId={meId} />
       <ErrorText error={state.error} />
       <MessageList conversation={conversation} state={state} highlightId={highlightId} />
+      <IncomingFiles conversation={conversation} meId={meId} />
       {dragging && (
         <div className="drop-hint" aria-hidden="true">
           Drop files to attach them

@@ -230,4 +230,16 @@ describe('progressReporter', () => {
     progressReporter('backup-import', (progress) => empty.push(progress))(0, 0);
     expect(empty).toEqual([{ operation: 'backup-import', id: 'backup-import', done: 0, total: 0 }]);
   });
+
+  it('reports an attachment transfer under its own id', () => {
+    const reports: unknown[] = [];
+    const report = progressReporter('attachment-upload', (progress) => reports.push(EVENTS.progress.parse(progress)), '17');
+    report(5, 1000);
+    report(6, 1000);
+    report(1000, 1000);
+    expect(reports).toEqual([
+      { operation: 'attachment-upload', id: '17', done: 5, total: 1000 },
+      { operation: 'attachment-upload', id: '17', done: 1000, total: 1000 },
+    ]);
+  });
 });
