@@ -26,6 +26,7 @@ import type { ContactRecord } from '../store/contacts.js';
 import type { AttachmentRecord, SearchHit as StoreSearchHit } from '../store/messages.js';
 import { hex } from './directory.js';
 import type { ConversationView, DeviceView, Messenger, MessageView, RelayView } from './messenger.js';
+import { progressReporter } from './progress.js';
 import { pathExists } from '../fs/exists.js';
 
 /** What the process hosting the engine provides beyond the engine itself. */
@@ -42,25 +43,6 @@ export interface ApiHostHooks {
   readonly importBackup?: (path: string, passphrase: string, onProgress: (done: number, total: number) => void) => Promise<AccountSummary>;
   /** Receives transfer progress (backups) for the `progress` event. */
   readonly onProgress?: (report: EventPayload<'progress'>) => void;
-}
-
-/**
- * Progress for one operation, reported when a whole percent more is done (and at the
- * end): enough for a progress bar without one event per chunk. `id` tells apart
- * transfers of one kind that run at once (attachments); a backup is its operation.
- */
-export function progressReporter(
-  operation: EventPayload<'progress'>['operation'],
-  send: ((report: EventPayload<'progress'>) => void) | undefined,
-  id: string = operation,
-): (done: number, total: number) => void {
-  let lastPercent = -1;
-  return (done, total) => {
-    const percent = total > 0 ? Math.floor((done * 100) / total) : 100;
-    if (percent === lastPercent && done < total) return;
-    lastPercent = percent;
-    send?.({ operation, id, done, total });
-  };
 }
 
 /** The user gives a backup's place as a full path on the machine running the engine. */

@@ -51,7 +51,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import type { EventPayload } from '../../common/api/contract.js';
 import { attachmentCiphertextSize } from '../crypto/attachment.js';
-import { progressReporter } from './api.js';
+import { progressReporter } from './progress.js';
 import { downloadAttachment, readAttachment, sealAttachment, type SealedFile, type TransferBytes } from './attachment-files.js';
 import { cardFromInviteCode, inviteCodeOf, openCard, signCard, type VerifiedCard } from './cards.js';
 import { decodeLinkCode, encodeLinkCode, linkConversationId, linkProof, type LinkCode } from './device-link.js';

@@ -2,7 +2,8 @@
 // against the contract's own schema, the way the transports check it.
 import { describe, expect, it } from 'vitest';
 import { Contact, Conversation, Device, EVENTS, Message, RelayInfo, SearchHit } from '../../../src/common/api/contract.js';
-import { idBytes, outgoingState, previewOf, progressReporter, toContact, toConversation, toDevice, toMessage, toRelayInfo, toSearchHit, type Naming } from '../../../src/core/messenger/api.js';
+import { idBytes, outgoingState, previewOf, toContact, toConversation, toDevice, toMessage, toRelayInfo, toSearchHit, type Naming } from '../../../src/core/messenger/api.js';
+import { progressReporter } from '../../../src/core/messenger/progress.js';
 import type { ConversationView, MessageView, RelayView } from '../../../src/core/messenger/messenger.js';
 import type { AttachmentRecord, StoredMessage } from '../../../src/core/store/messages.js';
 import { expectCode, makeAccount } from '../crypto/helpers.js';
