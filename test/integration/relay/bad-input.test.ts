@@ -7,11 +7,11 @@ import { WebSocket } from 'ws';
 import { CLOSE_CODES, ErrorResponse } from '../../../src/common/relay-protocol.js';
 import type { RelayClient } from '../../../src/core/relay-client/client.js';
 import { connectInbox, type Inbox } from '../../support/relay-inbox.js';
-import { spawnRelay, type RelayProcess } from '../../support/relay-process.js';
+import type { RelayProcess } from '../../support/relay-process.js';
 import { waitFor } from '../../support/wait.js';
 import {
-  BACKENDS, backendOptions, blobIdOf, chunksOf, clientFor, inspectStore, metricValue, newMailbox, newMsgId, opaque,
-  release, type StoreInspector } from './harness.js';
+  BACKENDS, blobIdOf, chunksOf, metricValue, newMailbox, newMsgId, opaque, releaseAbused, startAbusedRelay, type StoreInspector,
+} from './harness.js';
 import { authenticatedRawMailbox, rawMailbox, wsUrl } from './raw-mailbox.js';
 
 interface Answer {
@@ -69,32 +69,18 @@ describe.each(BACKENDS)('bad input on %s', (backend) => {
   let bystander: Inbox;
 
   beforeAll(async () => {
-    const options = await backendOptions(backend, 'badinput');
-    relay = await spawnRelay({
-      ...options,
-      flags: {
-        'rate-limit': 0,
-        'max-envelope-bytes': 100_000,
-        'max-blob-bytes': 100_000,
-        'body-memory': 300_000,
-        'push-window': 8,
-        'push-window-bytes': 100_000,
-      },
-    });
-    client = clientFor(relay);
-    store = inspectStore(relay, options);
-    bystander = await connectInbox(client);
+    ({ relay, client, store, bystander } = await startAbusedRelay(backend, 'badinput', {
+      'rate-limit': 0,
+      'max-envelope-bytes': 100_000,
+      'max-blob-bytes': 100_000,
+      'body-memory': 300_000,
+      'push-window': 8,
+      'push-window-bytes': 100_000,
+    }));
   });
 
-  afterAll(async () => {
-    // Whatever was thrown at it, the relay still delivers to a mailbox connected all along.
-    const msgId = newMsgId();
-    await client.deposit({ msgId, mailboxIds: [bystander.session.mailboxId], envelope: opaque(32) });
-    await bystander.waitForCount(1);
-    expect(bystander.received[0]!.msgId).toEqual(msgId);
-    await bystander.close();
-    await release({ client, store, relay });
-  });
+  // Whatever was thrown at it, the relay still delivers to a mailbox connected all along.
+  afterAll(() => releaseAbused({ relay, client, store, bystander }));
 
   const validDeposit = () => ({
     msgId: newMsgId().toString('hex'),

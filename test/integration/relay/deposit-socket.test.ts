@@ -9,11 +9,11 @@ import { CLOSE_CODES, DepositAnswerFrame, type DepositAnswerFrame as Answer } fr
 import { depositDigest, verifyDepositReceipt } from '../../../src/core/crypto/mailbox.js';
 import { randomBytes } from '../../../src/core/crypto/sodium.js';
 import type { RelayClient } from '../../../src/core/relay-client/client.js';
-import { connectInbox, type Inbox } from '../../support/relay-inbox.js';
+import type { Inbox } from '../../support/relay-inbox.js';
 import { spawnRelay, type RelayProcess } from '../../support/relay-process.js';
 import { waitFor } from '../../support/wait.js';
 import {
-  BACKENDS, backendOptions, blobIdOf, clientFor, inspectStore, metricValue, newMsgId, opaque, release, type StoreInspector,
+  BACKENDS, backendOptions, blobIdOf, clientFor, metricValue, newMsgId, opaque, releaseAbused, startAbusedRelay, type StoreInspector,
 } from './harness.js';
 import { authenticatedRawMailbox } from './raw-mailbox.js';
 
@@ -54,21 +54,10 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
   let bystander: Inbox;
 
   beforeAll(async () => {
-    const options = await backendOptions(backend, 'depositsocket');
-    relay = await spawnRelay({ ...options, flags: { 'rate-limit': 0, 'max-envelope-bytes': 100_000, 'deposit-window': 8 } });
-    client = clientFor(relay);
-    store = inspectStore(relay, options);
-    bystander = await connectInbox(client);
+    ({ relay, client, store, bystander } = await startAbusedRelay(backend, 'depositsocket', { 'rate-limit': 0, 'max-envelope-bytes': 100_000, 'deposit-window': 8 }));
   });
 
-  afterAll(async () => {
-    const msgId = newMsgId();
-    await client.deposit({ msgId, mailboxIds: [bystander.session.mailboxId], envelope: opaque(32) });
-    const received = await bystander.waitForCount(1);
-    expect(received.map((pushed) => pushed.msgId)).toEqual([msgId]);
-    await bystander.close();
-    await release({ client, store, relay });
-  });
+  afterAll(() => releaseAbused({ relay, client, store, bystander }));
 
   it('answers many deposits in flight on one connection, each by id with a valid receipt, past its window', async () => {
     const before = (await store.counts()).envelopes;

@@ -2,7 +2,7 @@
 // a pinned client, and a way to look at what the store really holds (rows, blob bytes).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import Database from 'better-sqlite3-multiple-ciphers';
 import pg from 'pg';
 import { RelayClient } from '../../../src/core/relay-client/client.js';
@@ -10,7 +10,8 @@ import { mailboxIdFor } from '../../../src/core/crypto/mailbox.js';
 import { blake2b, randomBytes } from '../../../src/core/crypto/sodium.js';
 import { createDatabase } from '../../support/postgres.js';
 import { waitFor } from '../../support/wait.js';
-import type { RelayProcess, RelayProcessOptions } from '../../support/relay-process.js';
+import { connectInbox, type Inbox } from '../../support/relay-inbox.js';
+import { spawnRelay, type RelayProcess, type RelayProcessOptions } from '../../support/relay-process.js';
 import type { TestCertificate } from '../../support/certs.js';
 
 export type BackendName = 'sqlite' | 'postgres';
@@ -139,4 +140,32 @@ export async function metricValue(relay: RelayProcess, name: string, labels = ''
   const text = await res.text();
   const line = text.split('\n').find((entry) => entry.startsWith(`${name}${labels} `) || entry === `${name}${labels}`);
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/**
+ * A relay for abuse tests, with a mailbox connected before any of it (the bystander):
+ * whatever is thrown at the relay, it must keep delivering there (`releaseAbused` checks).
+ */
+export interface AbusedRelay {
+  readonly relay: RelayProcess;
+  readonly client: RelayClient;
+  readonly store: StoreInspector;
+  readonly bystander: Inbox;
+}
+
+export async function startAbusedRelay(backend: BackendName, label: string, flags: RelayProcessOptions['flags']): Promise<AbusedRelay> {
+  const options = await backendOptions(backend, label);
+  const relay = await spawnRelay({ ...options, ...(flags ? { flags } : {}) });
+  const client = clientFor(relay);
+  return { relay, client, store: inspectStore(relay, options), bystander: await connectInbox(client) };
+}
+
+/** The bystander still gets what is deposited for it; then everything is torn down. */
+export async function releaseAbused({ relay, client, store, bystander }: AbusedRelay): Promise<void> {
+  const msgId = newMsgId();
+  await client.deposit({ msgId, mailboxIds: [bystander.session.mailboxId], envelope: opaque(32) });
+  const received = await bystander.waitForCount(1);
+  expect(received.map((pushed) => pushed.msgId)).toEqual([msgId]);
+  await bystander.close();
+  await release({ client, store, relay });
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageCursor } from '../../../src/core/store/messages.js';
 import type { Store } from '../../../src/core/store/store.js';
-import { id, openTempStore, type TempStore } from './temp-store.js';
+import { directConversation, id, openTempStore, type TempStore } from './temp-store.js';
 
 let temp: TempStore;
 let store: Store;
@@ -14,27 +14,17 @@ beforeEach(() => {
 
 afterEach(() => temp.dispose());
 
-function directConversation(peer: Buffer): Buffer {
-  const conversationId = id(32);
-  store.contacts.put({
-    accountId: peer, accountPublicKey: id(32), displayName: 'Alice', state: 'accepted', verified: false,
-    blocked: false, deviceList: null, deviceListVersion: 0, card: null, addedAt: 1, updatedAt: 1,
-  });
-  store.conversations.create({ kind: 'direct', id: conversationId, peerAccountId: peer, createdAt: 1 });
-  return conversationId;
-}
-
 function receive(conversationId: Uint8Array, sentAt: number, body: string): void {
   store.messages.receive({ id: id(), conversationId, senderAccountId: alice.account, senderDeviceId: alice.device, sentAt, receivedAt: sentAt + 5, body });
 }
 
 describe('message pages after a cursor', () => {
   it('pages from any point towards the newest, each page oldest first, and back again', () => {
-    const conversation = directConversation(alice.account);
+    const conversation = directConversation(store, alice.account);
     for (let i = 0; i < 25; i++) receive(conversation, 1000 + i, `message ${i}`);
     // Same sent time as message 10: seq orders them, so neither direction skips one.
     receive(conversation, 1010, 'same time');
-    receive(directConversation(id(32)), 1005, 'elsewhere');
+    receive(directConversation(store, id(32)), 1005, 'elsewhere');
 
     const bodies: string[] = [];
     let after: MessageCursor | undefined = { sentAt: 1002, seq: Number.MAX_SAFE_INTEGER };
@@ -56,7 +46,7 @@ describe('message pages after a cursor', () => {
   });
 
   it('says where no page follows, and refuses both directions at once', () => {
-    const conversation = directConversation(alice.account);
+    const conversation = directConversation(store, alice.account);
     for (let i = 0; i < 3; i++) receive(conversation, 1000 + i, `message ${i}`);
     const newest = store.messages.page(conversation, { limit: 10 });
     expect(newest).toMatchObject({ older: null, newer: null });

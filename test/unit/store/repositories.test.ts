@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UNREAD_COUNT_SQL } from '../../../src/core/store/conversations.js';
 import { SEARCH_ALL_SQL, SEARCH_CONVERSATION_SQL, type NewMessage } from '../../../src/core/store/messages.js';
 import type { Store } from '../../../src/core/store/store.js';
-import { id, openTempStore, type TempStore } from './temp-store.js';
+import { directConversation as openDirect, id, openTempStore, type TempStore } from './temp-store.js';
 
 let temp: TempStore;
 let store: Store;
@@ -17,15 +17,7 @@ beforeEach(() => {
 afterEach(() => temp.dispose());
 
 function directConversation(peer = alice.account): Buffer {
-  const conversationId = id(32);
-  if (!store.contacts.get(peer)) {
-    store.contacts.put({
-      accountId: peer, accountPublicKey: id(32), displayName: 'Alice', state: 'accepted', verified: false,
-      blocked: false, deviceList: null, deviceListVersion: 0, card: null, addedAt: 1, updatedAt: 1,
-    });
-  }
-  store.conversations.create({ kind: 'direct', id: conversationId, peerAccountId: peer, createdAt: 1 });
-  return conversationId;
+  return openDirect(store, peer);
 }
 
 function incoming(conversationId: Uint8Array, sentAt: number, body: string): NewMessage {

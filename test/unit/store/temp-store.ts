@@ -39,3 +39,16 @@ export function openTempStore(): TempStore {
 export function id(length = 16): Buffer {
   return randomBytes(length);
 }
+
+/** A direct conversation with `peer`, who becomes an accepted contact if not one yet. */
+export function directConversation(store: Store, peer: Buffer): Buffer {
+  const conversationId = id(32);
+  if (!store.contacts.get(peer)) {
+    store.contacts.put({
+      accountId: peer, accountPublicKey: id(32), displayName: 'Alice', state: 'accepted', verified: false,
+      blocked: false, deviceList: null, deviceListVersion: 0, card: null, addedAt: 1, updatedAt: 1,
+    });
+  }
+  store.conversations.create({ kind: 'direct', id: conversationId, peerAccountId: peer, createdAt: 1 });
+  return conversationId;
+}
