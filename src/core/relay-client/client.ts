@@ -9,6 +9,7 @@ import {
   RELAY_PATHS,
   SignedRelayInfo,
   RelayInfoDocument,
+  type RelayLimits,
 } from '../../common/relay-protocol.js';
 import {
   BLOB_ID_BYTES,
@@ -21,7 +22,7 @@ import {
 } from '../crypto/mailbox.js';
 import { SIGN_PUBLIC_BYTES, constantTimeEqual, randomBytes } from '../crypto/sodium.js';
 import { DepositChannel } from './deposits.js';
-import { impostor, unavailable } from './errors.js';
+import { RelayRequestError, impostor, unavailable } from './errors.js';
 import { RelayTransport, relayBaseUrl, type TransportOptions } from './http.js';
 import { openMailbox, type MailboxOptions, type MailboxSession } from './mailbox.js';
 
@@ -65,6 +66,7 @@ export class RelayClient {
   private readonly transport: RelayTransport;
   private readonly deposits: DepositChannel;
   private pinnedKey: Buffer | undefined;
+  private limits: RelayLimits | undefined;
 
   constructor(options: RelayClientOptions) {
     this.transport = new RelayTransport(relayBaseUrl(options.url), options);
@@ -109,7 +111,28 @@ export class RelayClient {
       throw impostor(`relay at ${this.url} did not sign a fresh information document with its identity key`);
     }
     this.pinnedKey = key;
+    this.limits = document.limits;
     return document;
+  }
+
+  /** What this relay takes in one deposit, from its information document (fetched once). */
+  private async depositLimits(): Promise<RelayLimits> {
+    return this.limits ?? (await this.fetchInfo()).limits;
+  }
+
+  /**
+   * Refuses, before sending, a deposit this relay announced it would refuse. Sent anyway, an
+   * envelope over its size closes the whole deposit connection (1009), failing the deposits
+   * in flight with it, and looks like a transient failure, so it would be retried forever.
+   */
+  private async checkLimits(deposit: Deposit, blobCount: number): Promise<void> {
+    const limits = await this.depositLimits();
+    const over =
+      deposit.envelope.length > limits.maxEnvelopeBytes ? `a ${deposit.envelope.length}-byte envelope (at most ${limits.maxEnvelopeBytes})`
+      : deposit.mailboxIds.length > limits.maxMailboxesPerEnvelope ? `${deposit.mailboxIds.length} mailboxes in one deposit (at most ${limits.maxMailboxesPerEnvelope})`
+      : blobCount > limits.maxBlobsPerEnvelope ? `${blobCount} blobs in one deposit (at most ${limits.maxBlobsPerEnvelope})`
+      : undefined;
+    if (over) throw new RelayRequestError('TOO_LARGE', `relay at ${this.url} takes no ${over}`, { relayCode: 'TOO_LARGE' });
   }
 
   async deposit(deposit: Deposit): Promise<DepositResult> {
@@ -117,6 +140,7 @@ export class RelayClient {
     const blobIds = deposit.blobIds ?? [];
     const digest = depositDigest({ ...deposit, blobIds });
     const relayKey = await this.key();
+    await this.checkLimits(deposit, blobIds.length);
     const answer = await this.deposits.deposit({
       msgId: hex(deposit.msgId),
       mailboxes: deposit.mailboxIds.map(hex),

@@ -54,7 +54,12 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
   let bystander: Inbox;
 
   beforeAll(async () => {
-    ({ relay, client, store, bystander } = await startAbusedRelay(backend, 'depositsocket', { 'rate-limit': 0, 'max-envelope-bytes': 100_000, 'deposit-window': 8 }));
+    ({ relay, client, store, bystander } = await startAbusedRelay(backend, 'depositsocket', {
+      'rate-limit': 0,
+      'max-envelope-bytes': 100_000,
+      'max-mailboxes-per-envelope': 256,
+      'deposit-window': 8,
+    }));
   });
 
   afterAll(() => releaseAbused({ relay, client, store, bystander }));
@@ -191,6 +196,23 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
     expect(await answer.json()).toMatchObject({ error: { code: 'MALFORMED' } });
   });
 
+  it('has the client library refuse, before sending, a deposit over the limits the relay announces', async () => {
+    const before = await store.counts();
+    const { limits } = await client.fetchInfo();
+    const mailbox = randomBytes(32);
+    const fits = client.deposit({ msgId: newMsgId(), mailboxIds: [mailbox], envelope: opaque(64) });
+    const cases = [
+      { mailboxIds: [mailbox], envelope: opaque(limits.maxEnvelopeBytes + 1) },
+      { mailboxIds: Array.from({ length: limits.maxMailboxesPerEnvelope + 1 }, () => randomBytes(32)), envelope: opaque(64) },
+    ];
+    for (const over of cases) {
+      // TOO_LARGE with the relay's code: the outbox gives such a deposit up instead of retrying it.
+      await expect(client.deposit({ msgId: newMsgId(), ...over })).rejects.toMatchObject({ code: 'TOO_LARGE', relayCode: 'TOO_LARGE' });
+    }
+    // Nothing was sent that would have closed the connection under the deposit in flight.
+    expect((await fits).status).toBe('stored');
+    expect((await store.counts()).envelopes).toBe(before.envelopes + 1);
+  });
 });
 
 /** A deposit frame for a fresh mailbox (any 32 bytes name one; the relay cannot tell) and its digest. */
