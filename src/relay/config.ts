@@ -25,8 +25,11 @@ const Fields = z.strictObject({
   blobTtl: seconds.default(2 * DAY),
   challengeTtl: seconds.default(30),
   sweepInterval: seconds.default(60),
-  maxEnvelopeBytes: bytes.default(256 * 1024),
-  maxMailboxesPerEnvelope: count.max(PROTOCOL_MAX.mailboxesPerEnvelope).default(256),
+  // Large enough for a group of 1,000 devices (issue 4's first target): its group state
+  // carries every member's card (about 420 KB for 100 accounts of 10 devices), and a message
+  // to it is one deposit for every device's mailbox on this relay.
+  maxEnvelopeBytes: bytes.default(1024 * 1024),
+  maxMailboxesPerEnvelope: count.max(PROTOCOL_MAX.mailboxesPerEnvelope).default(PROTOCOL_MAX.mailboxesPerEnvelope),
   maxBlobsPerEnvelope: z.coerce.number().int().min(0).max(PROTOCOL_MAX.blobsPerEnvelope).default(32),
   maxBlobBytes: bytes.default(100 * 1024 * 1024),
   quotaEnvelopes: count.default(10_000),
