@@ -42,11 +42,15 @@ export function MessageList({ conversation, state, highlightId }: { conversation
   });
 
   const placed = useRef<Placement | null>(null);
+  /** Set when this commit scrolled to a placement: the rows it rendered are from before that scroll. */
+  const justPlaced = useRef(false);
   useEffect(() => {
     if (placement === null || placed.current === placement || rows.length === 0) return;
     placed.current = placement;
     const index = placement.messageId === null ? rows.length - 1 : rows.findIndex((row) => row.key === placement.messageId);
-    if (index >= 0) virtualizer.scrollToIndex(index, { align: placement.messageId === null ? 'end' : 'center' });
+    if (index < 0) return;
+    virtualizer.scrollToIndex(index, { align: placement.messageId === null ? 'end' : 'center' });
+    justPlaced.current = true;
   }, [placement, rows, virtualizer]);
 
   const items = virtualizer.getVirtualItems();
@@ -62,9 +66,24 @@ export function MessageList({ conversation, state, highlightId }: { conversation
     const element = scroller.current;
     const scrollable = element !== null && element.scrollHeight > element.clientHeight;
     if (!scrollable || loading) return;
-    if (nearTop && hasOlder) void loadOlder();
-    else if (nearBottom && hasNewer) void loadNewer();
-  }, [nearTop, nearBottom, hasOlder, hasNewer, loading, loadOlder, loadNewer]);
+    const load = (top: boolean, bottom: boolean) => {
+      if (top && hasOlder) void loadOlder();
+      else if (bottom && hasNewer) void loadNewer();
+    };
+    if (!justPlaced.current) {
+      load(nearTop, nearBottom);
+      return;
+    }
+    // Right after a scroll to a placement, this render's rows still show where the list
+    // was before it (the top, on opening): a page loaded on that view could arrive before
+    // the scroll is laid out and keep the reader at its edge. Decide on the next frame.
+    justPlaced.current = false;
+    const frame = requestAnimationFrame(() => {
+      const visible = virtualizer.getVirtualItems();
+      load((visible[0]?.index ?? 0) < LOAD_AHEAD_ROWS, (visible.at(-1)?.index ?? 0) >= rows.length - LOAD_AHEAD_ROWS);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [nearTop, nearBottom, hasOlder, hasNewer, loading, loadOlder, loadNewer, virtualizer, rows.length]);
 
   // The newest row is not even among the overscan rows below the viewport.
   const awayFromNewest = hasNewer || (rows.length > 0 && lastIndex < rows.length - 1);
