@@ -131,16 +131,18 @@ export class Directory {
   relayKey(url: string): Uint8Array | undefined {
     const listed = this.store.roster.get(url);
     if (listed) return listed.identityKey;
-    const cards = [
-      this.currentIdentity()?.card,
-      ...this.store.contacts.list().map((c) => c.card && this.card(c.accountId)),
-      ...this.store.conversations.accountsWithMemberCards().map((accountId) => this.card(accountId)),
-    ];
-    for (const card of cards) {
+    for (const card of this.knownCards()) {
       const relay = card?.deviceList.relays.find((r) => r.url === url);
       if (relay) return relay.relayKey;
     }
     return undefined;
+  }
+
+  /** Ours, then contacts', then other group members', opened only as far as the caller reads. */
+  private *knownCards(): Generator<VerifiedCard | undefined> {
+    yield this.currentIdentity()?.card;
+    for (const contact of this.store.contacts.list()) if (contact.card) yield this.card(contact.accountId);
+    for (const accountId of this.store.conversations.accountsWithMemberCards()) yield this.card(accountId);
   }
 
   forget(): void {
