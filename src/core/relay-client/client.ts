@@ -67,6 +67,8 @@ export class RelayClient {
   private readonly deposits: DepositChannel;
   private pinnedKey: Buffer | undefined;
   private limits: RelayLimits | undefined;
+  /** The information document being fetched for its limits, shared by deposits that start together. */
+  private limitsLookup: Promise<RelayInfoDocument> | undefined;
 
   constructor(options: RelayClientOptions) {
     this.transport = new RelayTransport(relayBaseUrl(options.url), options);
@@ -117,7 +119,11 @@ export class RelayClient {
 
   /** What this relay takes in one deposit, from its information document (fetched once). */
   private async depositLimits(): Promise<RelayLimits> {
-    return this.limits ?? (await this.fetchInfo()).limits;
+    if (this.limits) return this.limits;
+    this.limitsLookup ??= this.fetchInfo().finally(() => {
+      this.limitsLookup = undefined;
+    });
+    return (await this.limitsLookup).limits;
   }
 
   /**
