@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, screen, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Contact } from '../../../src/common/api/contract.js';
@@ -33,7 +33,8 @@ describe('group members', () => {
     await userEvent.click(create);
     expect(backend.calls.find((c) => c.method === 'createGroup')?.args).toEqual({ title: 'Climbing', memberAccountIds: ['acct-dave'] });
     const header = within(await screen.findByRole('region', { name: 'Conversation with Climbing' })).getByRole('banner');
-    expect(header.textContent).toContain('Group · You, Dave Lindqvist');
+    // The header names members once its own contacts query has answered.
+    await waitFor(() => expect(header.textContent).toContain('Group · You, Dave Lindqvist'));
   });
 
   it('lists, adds and removes members from the conversation header', async () => {
