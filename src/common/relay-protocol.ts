@@ -14,6 +14,7 @@ export const PROTOCOL_MAX = {
   ackIds: 256,
   frameBytes: 64 * 1024,
   depositWindow: 1024,
+  answersPerFrame: 256,
 } as const;
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `not ${bytes} bytes of lowercase hex`);
@@ -24,6 +25,7 @@ export const BlobIdHex = hex(32);
 export const KeyHex = hex(32);
 export const NonceHex = hex(32);
 export const SignatureHex = hex(64);
+export const DigestHex = hex(32);
 export const Base64Url = z.string().regex(/^[A-Za-z0-9_-]*$/, 'not unpadded base64url');
 const Millis = z.number().int().nonnegative();
 
@@ -180,11 +182,22 @@ const DepositId = z.number().int().nonnegative().max(0xffff_ffff);
 export const DepositFrame = z.strictObject({ type: z.literal('deposit'), id: DepositId, ...depositFields });
 export type DepositFrame = z.infer<typeof DepositFrame>;
 
+/** One deposit a `deposited` frame answers; `digest` is what the frame's receipt covers for it. */
+export const DepositedAnswer = z.strictObject({
+  id: DepositId,
+  status: DepositResponse.shape.status,
+  msgId: MsgIdHex,
+  expiresAt: Millis,
+  digest: DigestHex,
+});
+export type DepositedAnswer = z.infer<typeof DepositedAnswer>;
+/** Every deposit of one connection made durable by the same commit, under one receipt. */
 export const DepositedFrame = z.strictObject({
   type: z.literal('deposited'),
-  id: DepositId,
-  ...DepositResponse.shape,
+  answers: z.array(DepositedAnswer).min(1).max(PROTOCOL_MAX.answersPerFrame),
+  receipt: SignatureHex,
 });
+export type DepositedFrame = z.infer<typeof DepositedFrame>;
 export const RefusedFrame = z.strictObject({
   type: z.literal('refused'),
   id: DepositId,

@@ -150,16 +150,7 @@ export interface DepositContent {
   readonly envelope: Uint8Array;
 }
 
-function sortedUnique(name: string, ids: readonly Uint8Array[], length: number): Buffer[] {
-  const sorted = ids.map((id) => {
-    expectLength(name, id, length);
-    return Buffer.from(id);
-  }).sort(Buffer.compare);
-  for (let i = 1; i < sorted.length; i += 1) {
-    if (sorted[i - 1]!.equals(sorted[i]!)) throw new AegeesError('INVALID_ARGUMENT', `duplicate ${name}`);
-  }
-  return sorted;
-}
+const DEPOSIT_DOMAIN = domainPrefix('aegees/v1/deposit');
 
 function u32(value: number): Buffer {
   const out = Buffer.alloc(4);
@@ -167,44 +158,74 @@ function u32(value: number): Buffer {
   return out;
 }
 
+/** Sorted views of the ids (no copies); a wrong length or a duplicate is refused. */
+function sortedUnique(name: string, ids: readonly Uint8Array[], length: number): Uint8Array[] {
+  for (const id of ids) expectLength(name, id, length);
+  const sorted = ids.length > 1 ? [...ids].sort(Buffer.compare) : [...ids];
+  for (let i = 1; i < sorted.length; i += 1) {
+    if (Buffer.compare(sorted[i - 1]!, sorted[i]!) === 0) throw new AegeesError('INVALID_ARGUMENT', `duplicate ${name}`);
+  }
+  return sorted;
+}
+
 /**
  * Identifies a deposit's content independently of list order: idempotent redeposits
- * compare digests, and the relay's receipt signs it.
+ * compare digests, and the relay's receipt signs it. Both sides compute it for every
+ * deposit, so everything before the envelope is laid out in one buffer and hashed with it
+ * in one pass.
  */
 export function depositDigest(content: DepositContent): Buffer {
   expectLength('message id', content.msgId, MSG_ID_BYTES);
   const mailboxes = sortedUnique('mailbox id', content.mailboxIds, MAILBOX_ID_BYTES);
   const blobs = sortedUnique('blob id', content.blobIds, BLOB_ID_BYTES);
-  const hasher = blake2bHasher(32);
-  hasher.update(transcript('aegees/v1/deposit', [content.msgId]));
-  hasher.update(u32(mailboxes.length));
-  for (const id of mailboxes) hasher.update(id);
-  hasher.update(u32(blobs.length));
-  for (const id of blobs) hasher.update(id);
-  hasher.update(u32(content.envelope.length));
-  hasher.update(content.envelope);
-  return hasher.digest();
+  const head = Buffer.allocUnsafe(
+    DEPOSIT_DOMAIN.length + MSG_ID_BYTES + 4 + mailboxes.length * MAILBOX_ID_BYTES + 4 + blobs.length * BLOB_ID_BYTES + 4,
+  );
+  head.set(DEPOSIT_DOMAIN, 0);
+  let at = DEPOSIT_DOMAIN.length;
+  head.set(content.msgId, at);
+  at = head.writeUInt32BE(mailboxes.length, at + MSG_ID_BYTES);
+  for (const id of mailboxes) {
+    head.set(id, at);
+    at += MAILBOX_ID_BYTES;
+  }
+  at = head.writeUInt32BE(blobs.length, at);
+  for (const id of blobs) {
+    head.set(id, at);
+    at += BLOB_ID_BYTES;
+  }
+  head.writeUInt32BE(content.envelope.length, at);
+  return blake2b(32, [head, content.envelope]);
 }
 
-export interface DepositReceipt {
-  readonly relayKey: Uint8Array;
+/** One deposit a receipt vouches for: its digest and how long the relay keeps it. */
+export interface DepositReceiptEntry {
   readonly digest: Uint8Array;
   readonly expiresAt: number;
 }
 
-function receiptFields(receipt: DepositReceipt): Uint8Array[] {
-  expectLength('relay key', receipt.relayKey, SIGN_PUBLIC_BYTES);
-  expectLength('deposit digest', receipt.digest, 32);
-  return [receipt.relayKey, receipt.digest, u64(receipt.expiresAt)];
+function receiptTranscript(relayKey: Uint8Array, entries: readonly DepositReceiptEntry[]): Buffer {
+  expectLength('relay key', relayKey, SIGN_PUBLIC_BYTES);
+  if (entries.length === 0) throw new AegeesError('INVALID_ARGUMENT', 'a deposit receipt covers at least one deposit');
+  const fields: Uint8Array[] = [relayKey, u32(entries.length)];
+  for (const entry of entries) {
+    expectLength('deposit digest', entry.digest, 32);
+    fields.push(entry.digest, u64(entry.expiresAt));
+  }
+  return transcript('aegees/v1/deposit-receipt', fields);
 }
 
-/** The relay's signed statement that it durably stored this deposit until `expiresAt`. */
-export function signDepositReceipt(receipt: DepositReceipt, relaySecretKey: Uint8Array): Buffer {
-  return sign(transcript('aegees/v1/deposit-receipt', receiptFields(receipt)), relaySecretKey);
+/**
+ * The relay's signed statement that it durably stored each of these deposits until its
+ * `expiresAt`. One signature covers every deposit a commit made durable for one connection,
+ * so a burst costs one signature and one verification, not one per deposit.
+ */
+export function signDepositReceipt(relayKey: Uint8Array, entries: readonly DepositReceiptEntry[], relaySecretKey: Uint8Array): Buffer {
+  return sign(receiptTranscript(relayKey, entries), relaySecretKey);
 }
 
-export function verifyDepositReceipt(receipt: DepositReceipt, signature: Uint8Array): boolean {
-  return verify(signature, transcript('aegees/v1/deposit-receipt', receiptFields(receipt)), receipt.relayKey);
+export function verifyDepositReceipt(relayKey: Uint8Array, entries: readonly DepositReceiptEntry[], signature: Uint8Array): boolean {
+  return verify(signature, receiptTranscript(relayKey, entries), relayKey);
 }
 
 export interface BlobReceipt {

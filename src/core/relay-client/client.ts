@@ -17,11 +17,10 @@ import {
   blobIdHasher,
   depositDigest,
   verifyBlobReceipt,
-  verifyDepositReceipt,
   verifyRelayInfo,
 } from '../crypto/mailbox.js';
 import { SIGN_PUBLIC_BYTES, constantTimeEqual, randomBytes } from '../crypto/sodium.js';
-import { DepositChannel } from './deposits.js';
+import { DepositChannel, type DepositResult } from './deposits.js';
 import { RelayRequestError, impostor, unavailable } from './errors.js';
 import { RelayTransport, relayBaseUrl, type TransportOptions } from './http.js';
 import { openMailbox, type MailboxOptions, type MailboxSession } from './mailbox.js';
@@ -43,10 +42,7 @@ export interface Deposit {
   readonly envelope: Uint8Array;
 }
 
-export interface DepositResult {
-  readonly status: 'stored' | 'duplicate';
-  readonly expiresAt: number;
-}
+export type { DepositResult };
 
 export interface UploadResult {
   readonly status: 'stored' | 'exists';
@@ -147,17 +143,12 @@ export class RelayClient {
     const digest = depositDigest({ ...deposit, blobIds });
     const relayKey = await this.key();
     await this.checkLimits(deposit, blobIds.length);
-    const answer = await this.deposits.deposit({
+    return this.deposits.deposit({
       msgId: hex(deposit.msgId),
       mailboxes: deposit.mailboxIds.map(hex),
       blobs: blobIds.map(hex),
       envelope: Buffer.from(deposit.envelope).toString('base64url'),
-    });
-    const receipt = Buffer.from(answer.receipt, 'hex');
-    if (answer.msgId !== hex(deposit.msgId) || !verifyDepositReceipt({ relayKey, digest, expiresAt: answer.expiresAt }, receipt)) {
-      throw impostor(`relay at ${this.url} answered the deposit without a valid receipt from its identity key`);
-    }
-    return { status: answer.status, expiresAt: answer.expiresAt };
+    }, { digest, relayKey });
   }
 
   /** Streams `size` bytes of attachment ciphertext; `blobId` must be their BLAKE2b-256. */

@@ -1,24 +1,41 @@
 // Deposits over one long-lived WebSocket per relay (docs/PROTOCOL.md §7.3): opened by the
 // first deposit, shared by every later one, many deposits in flight, each answer matched by
-// the id its frame carried. Checking the answers (receipts) is the caller's job.
+// the id its frame carried and accepted only under a receipt from the relay's identity key.
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import {
   DepositAnswerFrame,
   RELAY_PATHS,
   type DepositFrame,
   type DepositRequest,
-  type DepositResponse,
+  type DepositedFrame,
 } from '../../common/relay-protocol.js';
-import { errorFromRefusal, unavailable } from './errors.js';
+import { verifyDepositReceipt } from '../crypto/mailbox.js';
+import { constantTimeEqual } from '../crypto/sodium.js';
+import { errorFromRefusal, impostor, unavailable } from './errors.js';
 import type { RelayTransport } from './http.js';
 
-/** Answers are small: a receipt, or a refusal naming at most 1000 mailboxes. */
+/** Answers are small: up to 256 answers under one receipt, or a refusal naming at most 1000 mailboxes. */
 const MAX_ANSWER_BYTES = 128 * 1024;
 
-interface Waiting {
+export interface DepositResult {
+  readonly status: 'stored' | 'duplicate';
+  readonly expiresAt: number;
+}
+
+/** What the relay's answer to one deposit must vouch for. */
+export interface ExpectedReceipt {
+  /** `depositDigest` of the deposit, computed by the client. */
+  readonly digest: Buffer;
+  /** The relay's pinned identity key. */
+  readonly relayKey: Buffer;
+}
+
+interface Waiting extends ExpectedReceipt {
   /** The socket the deposit went out on: only its closing fails the deposit. */
   readonly ws: WebSocket;
-  resolve(answer: DepositResponse): void;
+  readonly msgId: string;
+  resolve(result: DepositResult): void;
   reject(error: Error): void;
   readonly timer: NodeJS.Timeout;
 }
@@ -31,6 +48,9 @@ export class DepositChannel {
   private current: { readonly ws: WebSocket; readonly ready: Promise<WebSocket> } | undefined;
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 0;
+  /** The socket under the open WebSocket, corked until the current event-loop turn ends. */
+  private corked: Duplex | undefined;
+  private socketOf = new WeakMap<WebSocket, Duplex>();
 
   constructor(
     private readonly transport: RelayTransport,
@@ -41,26 +61,27 @@ export class DepositChannel {
    * Sends one deposit. A relay closes a deposit socket it found idle, which can cross a new
    * deposit on the wire; deposits are idempotent by msgId, so that one is sent once more.
    */
-  async deposit(request: DepositRequest): Promise<DepositResponse> {
+  async deposit(request: DepositRequest, expected: ExpectedReceipt): Promise<DepositResult> {
     try {
-      return await this.attempt(request);
+      return await this.attempt(request, expected);
     } catch (error) {
       if (!(error instanceof ClosedBeforeAnswer)) throw error;
-      return this.attempt(request);
+      return this.attempt(request, expected);
     }
   }
 
-  private async attempt(request: DepositRequest): Promise<DepositResponse> {
+  private async attempt(request: DepositRequest, expected: ExpectedReceipt): Promise<DepositResult> {
     const ws = await (this.current ??= this.open()).ready;
     const id = this.nextId;
     this.nextId = (this.nextId + 1) % 0x1_0000_0000;
     const frame: DepositFrame = { type: 'deposit', id, ...request };
-    return new Promise<DepositResponse>((resolve, reject) => {
+    return new Promise<DepositResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
         reject(unavailable(`relay did not answer the deposit within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.waiting.set(id, { ws, resolve, reject, timer });
+      this.waiting.set(id, { ...expected, ws, msgId: request.msgId, resolve, reject, timer });
+      this.cork(ws);
       ws.send(JSON.stringify(frame));
     });
   }
@@ -74,6 +95,7 @@ export class DepositChannel {
       handshakeTimeout: this.timeoutMs,
     });
     ws.on('message', (data, isBinary) => this.onAnswer(ws, data as Buffer, isBinary));
+    ws.once('upgrade', (res) => this.socketOf.set(ws, res.socket));
     const ready = new Promise<WebSocket>((resolve, reject) => {
       ws.once('open', () => resolve(ws));
       ws.on('error', (error) => {
@@ -104,6 +126,21 @@ export class DepositChannel {
     return { ws, ready };
   }
 
+  /**
+   * Deposits started in one event-loop turn (as many as the pushes it read) leave in one
+   * write: the socket stays corked until the turn's check phase.
+   */
+  private cork(ws: WebSocket): void {
+    const socket = this.socketOf.get(ws);
+    if (!socket || this.corked) return;
+    this.corked = socket;
+    socket.cork();
+    setImmediate(() => {
+      this.corked = undefined;
+      socket.uncork();
+    });
+  }
+
   /** A socket that failed or closed is never reused; the next deposit opens a new one. */
   private forget(ws: WebSocket): void {
     if (this.current?.ws === ws) this.current = undefined;
@@ -115,16 +152,34 @@ export class DepositChannel {
       ws.close(4400, 'malformed answer');
       return;
     }
-    const answer = parsed.data;
-    const waiting = this.waiting.get(answer.id);
-    if (!waiting) return;
-    this.waiting.delete(answer.id);
+    const frame = parsed.data;
+    if (frame.type === 'refused') this.take(frame.id)?.reject(errorFromRefusal(frame));
+    else this.settle(frame);
+  }
+
+  private take(id: number): Waiting | undefined {
+    const waiting = this.waiting.get(id);
+    if (!waiting) return undefined;
+    this.waiting.delete(id);
     clearTimeout(waiting.timer);
-    if (answer.type === 'refused') waiting.reject(errorFromRefusal(answer));
-    else {
-      const { type: _type, id: _id, ...response } = answer;
-      waiting.resolve(response);
-    }
+    return waiting;
+  }
+
+  /** One signature covers every answer in the frame, so it is checked once for all of them. */
+  private settle(frame: DepositedFrame): void {
+    const answered = frame.answers.map((answer) => ({ answer, waiting: this.take(answer.id) }));
+    const relayKey = answered.find(({ waiting }) => waiting)?.waiting?.relayKey;
+    if (!relayKey) return;
+    const entries = frame.answers.map((answer) => ({ digest: Buffer.from(answer.digest, 'hex'), expiresAt: answer.expiresAt }));
+    const signed = verifyDepositReceipt(relayKey, entries, Buffer.from(frame.receipt, 'hex'));
+    answered.forEach(({ answer, waiting }, index) => {
+      if (!waiting) return;
+      if (signed && answer.msgId === waiting.msgId && constantTimeEqual(entries[index]!.digest, waiting.digest)) {
+        waiting.resolve({ status: answer.status, expiresAt: answer.expiresAt });
+      } else {
+        waiting.reject(impostor(`relay at ${this.transport.base.href} answered the deposit without a valid receipt from its identity key`));
+      }
+    });
   }
 
   close(): void {

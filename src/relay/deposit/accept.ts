@@ -1,6 +1,7 @@
 // One deposit, whichever way it came (POST /v1/envelopes or a frame on /v1/deposits): checked
 // against this relay's limits, stored for every mailbox or for none, and answered only once
-// the store made it durable, with a receipt signed by the relay's identity key.
+// the store made it durable. The caller answers it under a receipt signed by the relay's
+// identity key (one per HTTP answer; one per frame of answers on a deposit connection).
 import { depositDigest, signDepositReceipt } from '../../core/crypto/mailbox.js';
 import { blake2b } from '../../core/crypto/sodium.js';
 import type { DepositRequest, DepositResponse } from '../../common/relay-protocol.js';
@@ -48,8 +49,22 @@ export function checkDeposit(config: RelayConfig, request: DepositRequest): Chec
   };
 }
 
+/** A deposit the relay holds durably, before it is answered. */
+export interface AcceptedDeposit {
+  readonly status: 'stored' | 'duplicate';
+  readonly msgId: Buffer;
+  readonly digest: Buffer;
+  readonly expiresAt: number;
+}
+
+/** The HTTP answer: one deposit under its own receipt. */
+export function depositResponse(ctx: RelayContext, accepted: AcceptedDeposit): DepositResponse {
+  const receipt = signDepositReceipt(ctx.identity.publicKey, [accepted], ctx.identity.secretKey);
+  return { status: accepted.status, msgId: accepted.msgId.toString('hex'), expiresAt: accepted.expiresAt, receipt: receipt.toString('hex') };
+}
+
 /** Stores the deposit durably and pushes it to connected recipients; refusals throw HttpError. */
-export async function acceptDeposit(ctx: RelayContext, deposit: CheckedDeposit): Promise<DepositResponse> {
+export async function acceptDeposit(ctx: RelayContext, deposit: CheckedDeposit): Promise<AcceptedDeposit> {
   const digest = depositDigest(deposit);
   const bodyHash = blake2b(32, deposit.envelope);
   const now = Date.now();
@@ -80,15 +95,7 @@ export async function acceptDeposit(ctx: RelayContext, deposit: CheckedDeposit):
           seq: outcome.seq, msgId: deposit.msgId, envelope: deposit.envelope, bodyHash, expiresAt: outcome.expiresAt,
         });
       }
-      const receipt = signDepositReceipt(
-        { relayKey: ctx.identity.publicKey, digest, expiresAt: outcome.expiresAt }, ctx.identity.secretKey,
-      );
-      return {
-        status: outcome.kind,
-        msgId: deposit.msgId.toString('hex'),
-        expiresAt: outcome.expiresAt,
-        receipt: receipt.toString('hex'),
-      };
+      return { status: outcome.kind, msgId: deposit.msgId, digest, expiresAt: outcome.expiresAt };
     }
   }
 }

@@ -1,20 +1,22 @@
-// One WebSocket on /v1/deposits (docs/PROTOCOL.md §7.3): deposit frames in, one answer per
-// deposit out, many in flight. Anyone may deposit, so there is no authentication; each
-// answer carries the same signed receipt as the HTTP answer. A frame that is not a deposit
-// closes the connection (4400); a deposit the relay will not store is answered `refused`
-// and the connection goes on.
+// One WebSocket on /v1/deposits (docs/PROTOCOL.md §7.3): deposit frames in, answers out,
+// many in flight. Anyone may deposit, so there is no authentication; the deposits one commit
+// made durable are answered together in one `deposited` frame under one signed receipt. A
+// frame that is not a deposit closes the connection (4400); a deposit the relay will not
+// store is answered `refused` and the connection goes on.
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { signDepositReceipt } from '../../core/crypto/mailbox.js';
 import {
   CLOSE_CODES,
   DepositFrame,
-  type DepositAnswerFrame,
-  type DepositResponse,
+  PROTOCOL_MAX,
+  type DepositedFrame,
+  type RefusedFrame,
 } from '../../common/relay-protocol.js';
 import type { RelayContext } from '../context.js';
 import { HttpError } from '../http/respond.js';
 import type { TokenBuckets } from '../rate-limit.js';
-import { acceptDeposit, checkDeposit } from './accept.js';
+import { acceptDeposit, checkDeposit, type AcceptedDeposit } from './accept.js';
 
 /** Answers the client has not read yet; past this the relay stops reading its deposits. */
 const MAX_UNREAD_ANSWER_BYTES = 256 * 1024;
@@ -23,6 +25,8 @@ export class DepositConnection {
   private state: 'open' | 'draining' | 'closed' = 'open';
   /** Ids of deposits received and not yet answered. */
   private readonly inflight = new Set<number>();
+  /** Durable and not yet answered: sent together, under one receipt, when this tick ends. */
+  private durable: Array<AcceptedDeposit & { readonly id: number }> = [];
   private paused = false;
   private corked = false;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -80,7 +84,7 @@ export class DepositConnection {
     }
     const refusal = this.admit(data.length);
     if (refusal) {
-      this.answer(frame.id, refusal);
+      this.refuse(frame.id, refusal);
       return;
     }
     this.inflight.add(frame.id);
@@ -101,54 +105,79 @@ export class DepositConnection {
   }
 
   private async deposit(frame: DepositFrame, bytes: number): Promise<void> {
-    let answer: DepositResponse | HttpError;
+    let outcome: AcceptedDeposit | HttpError;
     try {
       const { type: _type, id: _id, ...request } = frame;
-      answer = await acceptDeposit(this.ctx, checkDeposit(this.ctx.config, request));
+      outcome = await acceptDeposit(this.ctx, checkDeposit(this.ctx.config, request));
     } catch (error) {
-      if (error instanceof HttpError) answer = error;
+      if (error instanceof HttpError) outcome = error;
       else {
         this.ctx.log.error({ err: error }, 'deposit failed');
-        answer = new HttpError(500, 'INTERNAL', 'internal error');
+        outcome = new HttpError(500, 'INTERNAL', 'internal error');
       }
     } finally {
       this.ctx.bodyBudget.release(bytes);
       this.inflight.delete(frame.id);
     }
-    this.answer(frame.id, answer);
+    if (outcome instanceof HttpError) this.refuse(frame.id, outcome);
+    else this.answer(frame.id, outcome);
     if (this.inflight.size === 0) {
       this.drained?.();
       this.armIdleTimer();
     }
   }
 
-  private answer(id: number, answer: DepositResponse | HttpError): void {
+  private refuse(id: number, error: HttpError): void {
     if (this.state === 'closed') return;
-    let frame: DepositAnswerFrame;
-    if (answer instanceof HttpError) {
-      this.ctx.metrics.rejections.inc({ reason: answer.code.toLowerCase() });
-      frame = { type: 'refused', id, code: answer.code, message: answer.message, ...answer.details };
-      if (answer.retryAfterSeconds !== undefined) frame.retryAfter = Math.max(1, Math.ceil(answer.retryAfterSeconds));
-    } else {
-      frame = { type: 'deposited', id, ...answer };
-    }
+    this.ctx.metrics.rejections.inc({ reason: error.code.toLowerCase() });
+    const frame: RefusedFrame = { type: 'refused', id, code: error.code, message: error.message, ...error.details };
+    if (error.retryAfterSeconds !== undefined) frame.retryAfter = Math.max(1, Math.ceil(error.retryAfterSeconds));
     this.cork();
     this.ws.send(JSON.stringify(frame));
     this.updateFlow();
   }
 
+  private answer(id: number, accepted: AcceptedDeposit): void {
+    if (this.state === 'closed') return;
+    this.durable.push({ id, ...accepted });
+    this.cork();
+  }
+
   /**
    * One group commit makes many deposits durable at once and their answers follow each other
-   * within one tick: corked until the tick ends, they leave in one write instead of one each.
+   * within one tick: corked until the tick ends, they leave in one write instead of one each,
+   * and the deposits among them share one `deposited` frame and one signature.
    */
   private cork(): void {
     if (this.corked) return;
     this.corked = true;
     this.socket.cork();
     process.nextTick(() => {
+      this.sendDurable();
       this.corked = false;
       this.socket.uncork();
     });
+  }
+
+  private sendDurable(): void {
+    if (this.state === 'closed') this.durable = [];
+    const { publicKey, secretKey } = this.ctx.identity;
+    while (this.durable.length > 0) {
+      const batch = this.durable.splice(0, PROTOCOL_MAX.answersPerFrame);
+      const frame: DepositedFrame = {
+        type: 'deposited',
+        answers: batch.map((accepted) => ({
+          id: accepted.id,
+          status: accepted.status,
+          msgId: accepted.msgId.toString('hex'),
+          expiresAt: accepted.expiresAt,
+          digest: accepted.digest.toString('hex'),
+        })),
+        receipt: signDepositReceipt(publicKey, batch, secretKey).toString('hex'),
+      };
+      this.ws.send(JSON.stringify(frame));
+    }
+    this.updateFlow();
   }
 
   /** Stops reading deposits while the window is full or the client is not reading answers. */

@@ -1,11 +1,17 @@
 // The deposit WebSocket (/v1/deposits) driven by hand against real relay processes: many
-// deposits in flight on one connection, each answered by id with a valid receipt; refusals
+// deposits in flight on one connection, answered by id under valid receipts; refusals
 // that keep the connection; malformed, oversize and misplaced frames that close it with a
 // code and a reason, storing nothing; and the relay serves everyone else throughout.
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { CLOSE_CODES, DepositAnswerFrame, type DepositAnswerFrame as Answer } from '../../../src/common/relay-protocol.js';
+import {
+  CLOSE_CODES,
+  DepositAnswerFrame,
+  type DepositedAnswer,
+  type DepositedFrame,
+  type RefusedFrame,
+} from '../../../src/common/relay-protocol.js';
 import { depositDigest, verifyDepositReceipt } from '../../../src/core/crypto/mailbox.js';
 import { randomBytes } from '../../../src/core/crypto/sodium.js';
 import type { RelayClient } from '../../../src/core/relay-client/client.js';
@@ -16,6 +22,9 @@ import {
   BACKENDS, backendOptions, blobIdOf, clientFor, metricValue, newMsgId, opaque, releaseAbused, startAbusedRelay, type StoreInspector,
 } from './harness.js';
 import { authenticatedRawMailbox } from './raw-mailbox.js';
+
+/** One deposit's answer: a refusal, or its entry in a `deposited` frame (with that frame). */
+type Answer = RefusedFrame | (DepositedAnswer & { readonly type: 'deposited'; readonly frame: DepositedFrame });
 
 interface RawDeposits {
   readonly ws: WebSocket;
@@ -32,7 +41,11 @@ async function rawDeposits(relay: RelayProcess): Promise<RawDeposits> {
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
   });
   // Every answer the relay sends must match the protocol's schema.
-  ws.on('message', (data) => answers.push(DepositAnswerFrame.parse(JSON.parse((data as Buffer).toString('utf8')))));
+  ws.on('message', (data) => {
+    const frame = DepositAnswerFrame.parse(JSON.parse((data as Buffer).toString('utf8')));
+    if (frame.type === 'refused') answers.push(frame);
+    else for (const answer of frame.answers) answers.push({ type: 'deposited', ...answer, frame });
+  });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
@@ -64,19 +77,23 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
 
   afterAll(() => releaseAbused({ relay, client, store, bystander }));
 
-  it('answers many deposits in flight on one connection, each by id with a valid receipt, past its window', async () => {
+  it('answers many deposits in flight on one connection, each by id under a valid receipt, past its window', async () => {
     const before = (await store.counts()).envelopes;
     const raw = await rawDeposits(relay);
     // Five times the window: the relay stops reading while eight are unanswered, and goes on.
     const sent = Array.from({ length: 40 }, (_, id) => deposit(id));
     for (const { frame } of sent) raw.send(frame);
     await waitFor(() => raw.answers.length === sent.length, 'every answer');
+    const frames = new Set<DepositedFrame>();
     for (const [id, { digest }] of sent.entries()) {
       const answer = await raw.answerTo(id);
-      expect(answer).toMatchObject({ type: 'deposited', status: 'stored', msgId: sent[id]!.frame.msgId });
-      if (answer.type !== 'deposited') continue;
-      const receipt = Buffer.from(answer.receipt, 'hex');
-      expect(verifyDepositReceipt({ relayKey: relay.identityKey, digest, expiresAt: answer.expiresAt }, receipt)).toBe(true);
+      expect(answer).toMatchObject({ type: 'deposited', status: 'stored', msgId: sent[id]!.frame.msgId, digest: digest.toString('hex') });
+      if (answer.type === 'deposited') frames.add(answer.frame);
+    }
+    // Each frame's one signature covers exactly the answers it lists.
+    for (const frame of frames) {
+      const entries = frame.answers.map((answer) => ({ digest: Buffer.from(answer.digest, 'hex'), expiresAt: answer.expiresAt }));
+      expect(verifyDepositReceipt(relay.identityKey, entries, Buffer.from(frame.receipt, 'hex'))).toBe(true);
     }
     expect((await store.counts()).envelopes - before).toBe(sent.length);
     // Sent again: a duplicate, answered with the same expiry.

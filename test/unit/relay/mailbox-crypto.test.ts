@@ -35,6 +35,18 @@ const context: ChallengeContext = {
   channelBinding: Buffer.alloc(32, 0),
 };
 
+/** §8.5: the deposits of message ids 16 × `05` and 16 × `06` to the vector mailbox. */
+function receiptVectorEntries() {
+  const mailboxId = mailboxIdOf(deriveMailboxKeyPair(root, relay.publicKey).publicKey);
+  const digestOf = (fill: number) => depositDigest({
+    msgId: Buffer.alloc(16, fill), mailboxIds: [mailboxId], blobIds: [], envelope: Buffer.from('envelope'),
+  });
+  return [
+    { digest: digestOf(5), expiresAt: 1_800_000_000_000 },
+    { digest: digestOf(6), expiresAt: 1_800_000_000_001 },
+  ] as const;
+}
+
 describe('mailbox keys', () => {
   it('match the protocol vectors', () => {
     const keyPair = deriveMailboxKeyPair(root, relay.publicKey);
@@ -50,6 +62,14 @@ describe('mailbox keys', () => {
     expect(hex(depositDigest({
       msgId: Buffer.alloc(16, 5), mailboxIds: [mailboxIdOf(keyPair.publicKey)], blobIds: [], envelope: Buffer.from('envelope'),
     }))).toBe('64c22064a932f549d5a34e300372418e04990e51f48d7e00626c8a65ae02fe02');
+    const [first, second] = receiptVectorEntries();
+    expect(hex(second.digest)).toBe('868df1e8a2b39b8dca52ae435277178c8933896ce50535e13c1550cf14ca3f82');
+    expect(hex(signDepositReceipt(relay.publicKey, [first], relay.secretKey))).toBe(
+      '00095ee6fc94fcdc0dfb1bb7e66977bda93be2d4c4582976ba3e7b333e7eb97c824de6d4b2d979f5d702aae59d960326ccae702041e237c371f8b97d81cbae0f',
+    );
+    expect(hex(signDepositReceipt(relay.publicKey, [first, second], relay.secretKey))).toBe(
+      'c57adb8aedd34a4aca33c11033dad610dbfe0097ec77aac04847c32ab3c9511f3b6c4d3f5dde2a0373356f582bc0eb0423997e1c91191ab8e1f8e0d833878803',
+    );
   });
 
   it('sign transcripts an independent Ed25519 implementation verifies as specified', () => {
@@ -63,6 +83,17 @@ describe('mailbox keys', () => {
       domainPrefix('aegees/v1/relay-challenge'), context.relayKey, context.nonce, context.clientNonce, context.channelBinding,
     ]);
     expect(ed25519.verify(signRelayChallenge(context, relay.secretKey), challengeTranscript, relay.publicKey)).toBe(true);
+    const entries = receiptVectorEntries();
+    const expiry = (value: number) => {
+      const bytes = Buffer.alloc(8);
+      bytes.writeBigUInt64BE(BigInt(value));
+      return bytes;
+    };
+    const receiptTranscript = Buffer.concat([
+      domainPrefix('aegees/v1/deposit-receipt'), relay.publicKey, Buffer.from([0, 0, 0, 2]),
+      ...entries.flatMap((entry) => [entry.digest, expiry(entry.expiresAt)]),
+    ]);
+    expect(ed25519.verify(signDepositReceipt(relay.publicKey, entries, relay.secretKey), receiptTranscript, relay.publicKey)).toBe(true);
   });
 
   it('are deterministic per relay and unlinkable across relays', () => {
@@ -116,13 +147,19 @@ describe('relay statements', () => {
     expect(verifyRelayInfo(text, signature, signingKeyPair().publicKey)).toBe(false);
   });
 
-  it('bind deposit receipts to the digest, expiry and relay', () => {
-    const receipt = { relayKey: relay.publicKey, digest: randomBytes(32), expiresAt: 1_800_000_000_000 };
-    const signature = signDepositReceipt(receipt, relay.secretKey);
-    expect(verifyDepositReceipt(receipt, signature)).toBe(true);
-    expect(verifyDepositReceipt({ ...receipt, expiresAt: receipt.expiresAt + 1 }, signature)).toBe(false);
-    expect(verifyDepositReceipt({ ...receipt, digest: randomBytes(32) }, signature)).toBe(false);
-    expect(verifyDepositReceipt({ ...receipt, relayKey: signingKeyPair().publicKey }, signature)).toBe(false);
+  it('bind deposit receipts to every digest and expiry they list, their order and the relay', () => {
+    const entries = [
+      { digest: randomBytes(32), expiresAt: 1_800_000_000_000 },
+      { digest: randomBytes(32), expiresAt: 1_800_000_000_500 },
+    ];
+    const signature = signDepositReceipt(relay.publicKey, entries, relay.secretKey);
+    expect(verifyDepositReceipt(relay.publicKey, entries, signature)).toBe(true);
+    expect(verifyDepositReceipt(relay.publicKey, [entries[0]!, { ...entries[1]!, expiresAt: 1_800_000_000_501 }], signature)).toBe(false);
+    expect(verifyDepositReceipt(relay.publicKey, [entries[0]!, { ...entries[1]!, digest: randomBytes(32) }], signature)).toBe(false);
+    expect(verifyDepositReceipt(relay.publicKey, [entries[1]!, entries[0]!], signature)).toBe(false);
+    expect(verifyDepositReceipt(relay.publicKey, [entries[0]!], signature)).toBe(false);
+    expect(verifyDepositReceipt(signingKeyPair().publicKey, entries, signature)).toBe(false);
+    expect(() => signDepositReceipt(relay.publicKey, [], relay.secretKey)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
   it('bind blob receipts to the blob and its size', () => {

@@ -88,9 +88,14 @@ describe('wire schemas', () => {
       expect(DepositFrame.safeParse({ type: 'deposit', id, ...deposit }).success).toBe(false);
     }
     expect(DepositFrame.safeParse({ type: 'deposit', id: 1, ...deposit, envelope: '' }).success).toBe(false);
-    const answer = { type: 'deposited', id: 1, status: 'stored', msgId: deposit.msgId, expiresAt: 5, receipt: 'ab'.repeat(64) };
+    const one = { id: 1, status: 'stored', msgId: deposit.msgId, expiresAt: 5, digest: 'cd'.repeat(32) };
+    const answer = { type: 'deposited', answers: [one, { ...one, id: 2, status: 'duplicate' }], receipt: 'ab'.repeat(64) };
     expect(DepositAnswerFrame.safeParse(answer).success).toBe(true);
     expect(DepositAnswerFrame.safeParse({ ...answer, receipt: undefined }).success).toBe(false);
+    expect(DepositAnswerFrame.safeParse({ ...answer, answers: [] }).success).toBe(false);
+    expect(DepositAnswerFrame.safeParse({ ...answer, answers: Array.from({ length: 257 }, (_, id) => ({ ...one, id })) }).success).toBe(false);
+    expect(DepositAnswerFrame.safeParse({ ...answer, answers: [{ ...one, digest: undefined }] }).success).toBe(false);
+    expect(DepositAnswerFrame.safeParse({ type: 'deposited', ...one, receipt: 'ab'.repeat(64) }).success).toBe(false);
     expect(DepositAnswerFrame.safeParse({ type: 'refused', id: 1, code: 'CONFLICT', message: 'm' }).success).toBe(true);
     expect(DepositAnswerFrame.safeParse({ type: 'refused', id: 1, code: 'NOPE', message: 'm' }).success).toBe(false);
     expect(DepositAnswerFrame.safeParse({ type: 'refused', id: 1, code: 'RATE_LIMITED', message: 'm', retryAfter: 0 }).success).toBe(false);
