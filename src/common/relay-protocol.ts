@@ -1,7 +1,8 @@
 // The storage relay's wire format (docs/PROTOCOL.md §7–8): every HTTP body and WebSocket
 // frame the relay and its clients exchange, as zod schemas both sides validate against.
 // Binary values travel as lowercase hex (ids, keys, signatures) or unpadded base64url
-// (envelope bytes).
+// (envelope bytes in an HTTP deposit). The two WebSocket frames that carry envelopes are
+// binary instead (relay-frames.ts).
 import { z } from 'zod';
 
 export const RELAY_PROTOCOL = 'aegees-relay';
@@ -33,13 +34,13 @@ function unique(values: readonly string[]): boolean {
   return new Set(values).size === values.length;
 }
 
-const depositFields = {
+/** POST /v1/envelopes. */
+export const DepositRequest = z.strictObject({
   msgId: MsgIdHex,
   mailboxes: z.array(MailboxIdHex).min(1).max(PROTOCOL_MAX.mailboxesPerEnvelope).refine(unique, 'duplicate mailbox id'),
   blobs: z.array(BlobIdHex).max(PROTOCOL_MAX.blobsPerEnvelope).refine(unique, 'duplicate blob id'),
   envelope: Base64Url.min(1),
-};
-export const DepositRequest = z.strictObject(depositFields);
+});
 export type DepositRequest = z.infer<typeof DepositRequest>;
 
 export const DepositResponse = z.strictObject({
@@ -141,7 +142,8 @@ export const SignedRelayInfo = z.strictObject({
 });
 export type SignedRelayInfo = z.infer<typeof SignedRelayInfo>;
 
-// WebSocket frames on /v1/mailbox: JSON text frames, one object each.
+// WebSocket frames on /v1/mailbox: JSON text frames, one object each, except the pushed
+// envelopes, which are binary (relay-frames.ts).
 
 export const ChallengeFrame = z.strictObject({
   type: z.literal('challenge'),
@@ -151,20 +153,13 @@ export const ChallengeFrame = z.strictObject({
   signature: SignatureHex,
 });
 export const ReadyFrame = z.strictObject({ type: z.literal('ready'), mailboxId: MailboxIdHex });
-export const EnvelopeFrame = z.strictObject({
-  type: z.literal('envelope'),
-  msgId: MsgIdHex,
-  expiresAt: Millis,
-  envelope: Base64Url.min(1),
-});
 export const ErrorFrame = z.strictObject({
   type: z.literal('error'),
   code: z.enum(RELAY_ERROR_CODES),
   message: z.string().max(1000),
 });
-export const ServerFrame = z.discriminatedUnion('type', [ChallengeFrame, ReadyFrame, EnvelopeFrame, ErrorFrame]);
+export const ServerFrame = z.discriminatedUnion('type', [ChallengeFrame, ReadyFrame, ErrorFrame]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
-export type EnvelopeFrame = z.infer<typeof EnvelopeFrame>;
 
 export const AuthFrame = z.strictObject({ type: z.literal('auth'), mailboxKey: KeyHex, signature: SignatureHex });
 export const AckFrame = z.strictObject({
@@ -174,13 +169,10 @@ export const AckFrame = z.strictObject({
 export const ClientFrame = z.discriminatedUnion('type', [AuthFrame, AckFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
-// WebSocket frames on /v1/deposits: JSON text frames, one object each. A deposit frame is
-// the HTTP deposit body plus `id`, chosen by the client to match the answer to it.
+// WebSocket frames on /v1/deposits: deposits are binary (relay-frames.ts); the relay's
+// answers are JSON text frames, matched to deposits by the `id` the client chose.
 
 const DepositId = z.number().int().nonnegative().max(0xffff_ffff);
-
-export const DepositFrame = z.strictObject({ type: z.literal('deposit'), id: DepositId, ...depositFields });
-export type DepositFrame = z.infer<typeof DepositFrame>;
 
 /** One deposit a `deposited` frame answers; `digest` is what the frame's receipt covers for it. */
 export const DepositedAnswer = z.strictObject({

@@ -8,7 +8,15 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Transform } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { RELAY_PATHS, type DepositFrame, type EnvelopeFrame } from '../../src/common/relay-protocol.js';
+import {
+  decodeDepositFrame,
+  decodeEnvelopeFrame,
+  encodeDepositFrame,
+  encodeEnvelopeFrame,
+  sortedIds,
+  type BinaryEnvelope,
+} from '../../src/common/relay-frames.js';
+import { RELAY_PATHS } from '../../src/common/relay-protocol.js';
 import { randomBytes } from '../../src/core/crypto/sodium.js';
 
 /**
@@ -47,13 +55,15 @@ export interface HostileProxy {
 
 interface Held {
   readonly client: WebSocket;
-  readonly frame: EnvelopeFrame;
+  readonly frame: BinaryEnvelope;
 }
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /** Starts a proxy on an ephemeral loopback port in front of the relay at `target`. */
 export async function startHostileProxy(target: string): Promise<HostileProxy> {
   const upstream = new URL(target);
-  const seen: EnvelopeFrame[] = [];
+  const seen: BinaryEnvelope[] = [];
   const held: Held[] = [];
   const sockets = new Set<WebSocket>();
   let flips = 0;
@@ -71,7 +81,7 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
     onDeposit: undefined as ((msgId: string) => void) | undefined,
     release(first?: string) {
       const order = held.splice(0).reverse();
-      const at = order.findIndex(({ frame }) => frame.msgId === first);
+      const at = order.findIndex(({ frame }) => hex(frame.msgId) === first);
       if (at > 0) order.unshift(...order.splice(at, 1));
       for (const { client, frame } of order) sendFrame(client, frame);
     },
@@ -82,12 +92,12 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
     },
   };
 
-  const meddle = (frame: EnvelopeFrame) => proxy.meddled.add(frame.msgId);
+  const meddle = (frame: BinaryEnvelope) => proxy.meddled.add(hex(frame.msgId));
 
-  function onEnvelope(client: WebSocket, frame: EnvelopeFrame): void {
+  function onEnvelope(client: WebSocket, frame: BinaryEnvelope): void {
     const earlier = [...seen];
     seen.push(frame);
-    const bytes = Buffer.from(frame.envelope, 'base64url');
+    const bytes = Buffer.from(frame.envelope);
     switch (proxy.pushMode) {
       case 'pass':
         sendFrame(client, frame);
@@ -97,12 +107,12 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
         const position = (flips * 7919) % bytes.length;
         bytes[position]! ^= 1 << (flips % 8);
         meddle(frame);
-        sendFrame(client, { ...frame, envelope: bytes.toString('base64url') });
+        sendFrame(client, { ...frame, envelope: bytes });
         return;
       }
       case 'truncate':
         meddle(frame);
-        sendFrame(client, { ...frame, envelope: bytes.subarray(0, bytes.length >> 1).toString('base64url') });
+        sendFrame(client, { ...frame, envelope: bytes.subarray(0, bytes.length >> 1) });
         return;
       case 'replay':
         sendFrame(client, frame);
@@ -112,7 +122,7 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
         }
         return;
       case 'replay-as-new': {
-        const old = earlier.find((candidate) => candidate.msgId !== frame.msgId);
+        const old = earlier.find((candidate) => hex(candidate.msgId) !== hex(frame.msgId));
         if (!old) {
           sendFrame(client, frame);
           return;
@@ -136,25 +146,28 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
     }
   }
 
+  /** Binary frames from the relay are pushed envelopes (PROTOCOL.md §8.2). */
   function fromRelay(client: WebSocket, data: RawData, isBinary: boolean): void {
-    const frame = isBinary ? undefined : (JSON.parse(data.toString()) as { type?: string });
-    if (frame?.type === 'envelope') onEnvelope(client, frame as EnvelopeFrame);
-    else client.send(data, { binary: isBinary });
+    if (isBinary) onEnvelope(client, decodeEnvelopeFrame(data as Buffer));
+    else client.send(data, { binary: false });
   }
 
+  /** Binary frames from a client are deposits (§7.3.2); text frames are acks and auth. */
   function fromClient(relay: WebSocket, data: RawData, isBinary: boolean): void {
-    const frame = isBinary ? undefined : (JSON.parse(data.toString()) as { type?: string; msgIds?: string[] });
-    if (frame?.type === 'ack' && frame.msgIds) proxy.onAck?.(frame.msgIds);
-    if (frame?.type === 'deposit') {
-      const deposit = frame as DepositFrame;
-      proxy.onDeposit?.(deposit.msgId);
-      if (proxy.addRecipient) {
-        proxy.meddled.add(deposit.msgId);
-        relay.send(JSON.stringify({ ...deposit, mailboxes: [...deposit.mailboxes, randomBytes(32).toString('hex')] }));
-        return;
-      }
+    if (!isBinary) {
+      const frame = JSON.parse(data.toString()) as { type?: string; msgIds?: string[] };
+      if (frame.type === 'ack' && frame.msgIds) proxy.onAck?.(frame.msgIds);
+      relay.send(data, { binary: false });
+      return;
     }
-    relay.send(data, { binary: isBinary });
+    const deposit = decodeDepositFrame(data as Buffer);
+    proxy.onDeposit?.(hex(deposit.msgId));
+    if (!proxy.addRecipient) {
+      relay.send(data, { binary: true });
+      return;
+    }
+    proxy.meddled.add(hex(deposit.msgId));
+    relay.send(encodeDepositFrame({ ...deposit, mailboxIds: sortedIds([...deposit.mailboxIds, randomBytes(32)], 'mailbox id') }));
   }
 
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
@@ -208,8 +221,8 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
   return proxy;
 }
 
-function sendFrame(client: WebSocket, frame: EnvelopeFrame): void {
-  if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify(frame));
+function sendFrame(client: WebSocket, frame: BinaryEnvelope): void {
+  if (client.readyState === WebSocket.OPEN) client.send(encodeEnvelopeFrame(frame));
 }
 
 /** Passes a close on to the other side; codes that may not be sent (1005, 1006) end it abruptly. */

@@ -4,6 +4,7 @@
 import type { TLSSocket } from 'node:tls';
 import { AegeesError } from '../../common/errors.js';
 import { domainPrefix } from '../../common/protocol/codec.js';
+import { sortedIds } from '../../common/relay-frames.js';
 import {
   SIGN_PUBLIC_BYTES,
   blake2b,
@@ -158,14 +159,10 @@ function u32(value: number): Buffer {
   return out;
 }
 
-/** Sorted views of the ids (no copies); a wrong length or a duplicate is refused. */
+/** The ids in ascending order (views, not copies); a wrong length or a duplicate is refused. */
 function sortedUnique(name: string, ids: readonly Uint8Array[], length: number): Uint8Array[] {
   for (const id of ids) expectLength(name, id, length);
-  const sorted = ids.length > 1 ? [...ids].sort(Buffer.compare) : [...ids];
-  for (let i = 1; i < sorted.length; i += 1) {
-    if (Buffer.compare(sorted[i - 1]!, sorted[i]!) === 0) throw new AegeesError('INVALID_ARGUMENT', `duplicate ${name}`);
-  }
-  return sorted;
+  return sortedIds(ids, name);
 }
 
 /**

@@ -4,6 +4,7 @@
 // valid TLS certificate but not the relay's key is detected and refused.
 import { Transform, type Readable } from 'node:stream';
 import { AegeesError } from '../../common/errors.js';
+import { sortedIds } from '../../common/relay-frames.js';
 import {
   BlobUploadResponse,
   RELAY_PATHS,
@@ -140,15 +141,15 @@ export class RelayClient {
   async deposit(deposit: Deposit): Promise<DepositResult> {
     if (deposit.msgId.length !== MSG_ID_BYTES) throw new AegeesError('INVALID_ARGUMENT', 'message id must be 16 bytes');
     const blobIds = deposit.blobIds ?? [];
-    const digest = depositDigest({ ...deposit, blobIds });
     const relayKey = await this.key();
     await this.checkLimits(deposit, blobIds.length);
-    return this.deposits.deposit({
-      msgId: hex(deposit.msgId),
-      mailboxes: deposit.mailboxIds.map(hex),
-      blobs: blobIds.map(hex),
-      envelope: Buffer.from(deposit.envelope).toString('base64url'),
-    }, { digest, relayKey });
+    const content = {
+      msgId: deposit.msgId,
+      mailboxIds: sortedIds(deposit.mailboxIds, 'mailbox id'),
+      blobIds: sortedIds(blobIds, 'blob id'),
+      envelope: deposit.envelope,
+    };
+    return this.deposits.deposit(content, { digest: depositDigest(content), relayKey });
   }
 
   /** Streams `size` bytes of attachment ciphertext; `blobId` must be their BLAKE2b-256. */

@@ -3,14 +3,9 @@
 // the id its frame carried and accepted only under a receipt from the relay's identity key.
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
-import {
-  DepositAnswerFrame,
-  RELAY_PATHS,
-  type DepositFrame,
-  type DepositRequest,
-  type DepositedFrame,
-} from '../../common/relay-protocol.js';
-import { verifyDepositReceipt } from '../crypto/mailbox.js';
+import { encodeDepositFrame } from '../../common/relay-frames.js';
+import { DepositAnswerFrame, RELAY_PATHS, type DepositedFrame } from '../../common/relay-protocol.js';
+import { verifyDepositReceipt, type DepositContent } from '../crypto/mailbox.js';
 import { constantTimeEqual } from '../crypto/sodium.js';
 import { errorFromRefusal, impostor, unavailable } from './errors.js';
 import type { RelayTransport } from './http.js';
@@ -61,28 +56,29 @@ export class DepositChannel {
    * Sends one deposit. A relay closes a deposit socket it found idle, which can cross a new
    * deposit on the wire; deposits are idempotent by msgId, so that one is sent once more.
    */
-  async deposit(request: DepositRequest, expected: ExpectedReceipt): Promise<DepositResult> {
+  async deposit(deposit: DepositContent, expected: ExpectedReceipt): Promise<DepositResult> {
     try {
-      return await this.attempt(request, expected);
+      return await this.attempt(deposit, expected);
     } catch (error) {
       if (!(error instanceof ClosedBeforeAnswer)) throw error;
-      return this.attempt(request, expected);
+      return this.attempt(deposit, expected);
     }
   }
 
-  private async attempt(request: DepositRequest, expected: ExpectedReceipt): Promise<DepositResult> {
+  /** `deposit`'s ids must be sorted (the frame carries them in ascending order). */
+  private async attempt(deposit: DepositContent, expected: ExpectedReceipt): Promise<DepositResult> {
     const ws = await (this.current ??= this.open()).ready;
     const id = this.nextId;
     this.nextId = (this.nextId + 1) % 0x1_0000_0000;
-    const frame: DepositFrame = { type: 'deposit', id, ...request };
+    const frame = encodeDepositFrame({ id, ...deposit });
     return new Promise<DepositResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
         reject(unavailable(`relay did not answer the deposit within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.waiting.set(id, { ...expected, ws, msgId: request.msgId, resolve, reject, timer });
+      this.waiting.set(id, { ...expected, ws, msgId: Buffer.from(deposit.msgId).toString('hex'), resolve, reject, timer });
       this.cork(ws);
-      ws.send(JSON.stringify(frame));
+      ws.send(frame);
     });
   }
 

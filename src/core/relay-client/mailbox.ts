@@ -4,6 +4,7 @@
 // stored the envelope durably.
 import { WebSocket } from 'ws';
 import { AegeesError } from '../../common/errors.js';
+import { decodeEnvelopeFrame, type BinaryEnvelope } from '../../common/relay-frames.js';
 import {
   CLOSE_CODES,
   RELAY_PATHS,
@@ -49,6 +50,8 @@ export interface MailboxSession {
 }
 
 const ACK_BATCH = 256;
+
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export function openMailbox(transport: RelayTransport, relayKey: Buffer, options: MailboxOptions): Promise<MailboxSession> {
   if (options.rootSecret.length !== MAILBOX_ROOT_BYTES) {
@@ -113,10 +116,29 @@ export function openMailbox(transport: RelayTransport, relayKey: Buffer, options
       },
     };
 
+    /** Binary frames are pushed envelopes, and only after authentication. */
+    const onBinary = (data: Buffer) => {
+      if (state !== 'ready') {
+        fail(unavailable('relay pushed an envelope before authentication'), CLOSE_CODES.malformed, 'unexpected frame');
+        return;
+      }
+      let pushed: BinaryEnvelope;
+      try {
+        pushed = decodeEnvelopeFrame(data);
+      } catch (error) {
+        fail(unavailable(`relay sent a malformed frame: ${(error as Error).message}`), CLOSE_CODES.malformed, 'malformed frame');
+        return;
+      }
+      options.onEnvelope({ msgId: asBuffer(pushed.msgId), envelope: asBuffer(pushed.envelope), expiresAt: pushed.expiresAt }, session);
+    };
+
     ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        onBinary(data as Buffer);
+        return;
+      }
       let frame: ServerFrame;
       try {
-        if (isBinary) throw new Error('binary frame');
         const parsed = ServerFrame.safeParse(JSON.parse((data as Buffer).toString('utf8')));
         if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'invalid frame');
         frame = parsed.data;
@@ -156,13 +178,6 @@ export function openMailbox(transport: RelayTransport, relayKey: Buffer, options
         established = true;
         clearTimeout(timer);
         resolve(session);
-        return;
-      }
-      if (state === 'ready' && frame.type === 'envelope') {
-        options.onEnvelope(
-          { msgId: Buffer.from(frame.msgId, 'hex'), envelope: Buffer.from(frame.envelope, 'base64url'), expiresAt: frame.expiresAt },
-          session,
-        );
         return;
       }
       fail(unavailable(`relay sent an unexpected ${frame.type} frame`), CLOSE_CODES.malformed, 'unexpected frame');

@@ -2,9 +2,10 @@
 // against this relay's limits, stored for every mailbox or for none, and answered only once
 // the store made it durable. The caller answers it under a receipt signed by the relay's
 // identity key (one per HTTP answer; one per frame of answers on a deposit connection).
-import { depositDigest, signDepositReceipt } from '../../core/crypto/mailbox.js';
+import { depositDigest, signDepositReceipt, type DepositContent } from '../../core/crypto/mailbox.js';
 import { blake2b } from '../../core/crypto/sodium.js';
-import type { DepositRequest, DepositResponse } from '../../common/relay-protocol.js';
+import { sortedIds } from '../../common/relay-frames.js';
+import { PROTOCOL_MAX, type DepositRequest, type DepositResponse } from '../../common/relay-protocol.js';
 import type { RelayConfig } from '../config.js';
 import type { RelayContext } from '../context.js';
 import { checkDeclaredLength } from '../http/body.js';
@@ -24,28 +25,43 @@ export function depositBodyLimit(config: RelayConfig): number {
   return Math.ceil(config.maxEnvelopeBytes / 3) * 4 + (config.maxMailboxesPerEnvelope + config.maxBlobsPerEnvelope) * 67 + 256;
 }
 
-/** A deposit frame is the body plus `"type":"deposit","id":<up to 10 digits>,`. */
+/**
+ * The largest binary deposit frame (§7.3.2) this relay reads: header, ids and envelope at
+ * its own limits. Ids past those limits are refused as TOO_LARGE, not cut off as a frame.
+ */
 export function depositFrameLimit(config: RelayConfig): number {
-  return depositBodyLimit(config) + 64;
+  return 1 + 4 + 16 + 2 + PROTOCOL_MAX.mailboxesPerEnvelope * 32 + 2 + PROTOCOL_MAX.blobsPerEnvelope * 32 + config.maxEnvelopeBytes;
 }
 
-/** Applies the relay's own limits to a request that already matched the protocol's schema. */
-export function checkDeposit(config: RelayConfig, request: DepositRequest): CheckedDeposit {
-  if (request.mailboxes.length > config.maxMailboxesPerEnvelope) {
-    throw new HttpError(413, 'TOO_LARGE', `at most ${config.maxMailboxesPerEnvelope} mailboxes per envelope`);
-  }
-  if (request.blobs.length > config.maxBlobsPerEnvelope) {
-    throw new HttpError(413, 'TOO_LARGE', `at most ${config.maxBlobsPerEnvelope} blobs per envelope`);
-  }
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** An HTTP deposit body (already matched against the protocol's schema) as bytes. */
+export function depositFromJson(request: DepositRequest): DepositContent {
   const envelope = Buffer.from(request.envelope, 'base64url');
   // Buffer.from ignores a dangling final character; only the canonical encoding is accepted.
   if (envelope.toString('base64url') !== request.envelope) throw new HttpError(400, 'MALFORMED', 'envelope: not canonical base64url');
-  checkDeclaredLength(envelope.length, config.maxEnvelopeBytes, 'envelope');
   return {
     msgId: Buffer.from(request.msgId, 'hex'),
-    mailboxIds: request.mailboxes.map((id) => Buffer.from(id, 'hex')).sort(Buffer.compare),
-    blobIds: request.blobs.map((id) => Buffer.from(id, 'hex')).sort(Buffer.compare),
+    mailboxIds: sortedIds(request.mailboxes.map((id) => Buffer.from(id, 'hex')), 'mailbox id'),
+    blobIds: sortedIds(request.blobs.map((id) => Buffer.from(id, 'hex')), 'blob id'),
     envelope,
+  };
+}
+
+/** Applies the relay's own limits to a deposit that is within the protocol's; ids must be sorted. */
+export function checkDeposit(config: RelayConfig, deposit: DepositContent): CheckedDeposit {
+  if (deposit.mailboxIds.length > config.maxMailboxesPerEnvelope) {
+    throw new HttpError(413, 'TOO_LARGE', `at most ${config.maxMailboxesPerEnvelope} mailboxes per envelope`);
+  }
+  if (deposit.blobIds.length > config.maxBlobsPerEnvelope) {
+    throw new HttpError(413, 'TOO_LARGE', `at most ${config.maxBlobsPerEnvelope} blobs per envelope`);
+  }
+  checkDeclaredLength(deposit.envelope.length, config.maxEnvelopeBytes, 'envelope');
+  return {
+    msgId: asBuffer(deposit.msgId),
+    mailboxIds: deposit.mailboxIds.map(asBuffer),
+    blobIds: deposit.blobIds.map(asBuffer),
+    envelope: asBuffer(deposit.envelope),
   };
 }
 

@@ -6,9 +6,10 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { signDepositReceipt } from '../../core/crypto/mailbox.js';
+import { isAegeesError } from '../../common/errors.js';
+import { decodeDepositFrame, type BinaryDeposit } from '../../common/relay-frames.js';
 import {
   CLOSE_CODES,
-  DepositFrame,
   PROTOCOL_MAX,
   type DepositedFrame,
   type RefusedFrame,
@@ -60,24 +61,18 @@ export class DepositConnection {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return;
-    if (isBinary) {
-      this.malformed('binary frames are not part of the protocol');
+    if (!isBinary) {
+      this.malformed('deposits are binary frames; text frames are not part of this protocol');
       return;
     }
-    let json: unknown;
+    let frame: BinaryDeposit;
     try {
-      json = JSON.parse(data.toString('utf8'));
-    } catch {
-      this.malformed('frame is not JSON');
+      frame = decodeDepositFrame(data);
+    } catch (error) {
+      if (!isAegeesError(error)) throw error;
+      this.malformed(error.message);
       return;
     }
-    const parsed = DepositFrame.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      this.malformed(`${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}`);
-      return;
-    }
-    const frame = parsed.data;
     if (this.inflight.has(frame.id)) {
       this.malformed(`deposit id ${frame.id} is already in flight`);
       return;
@@ -104,11 +99,10 @@ export class DepositConnection {
     return undefined;
   }
 
-  private async deposit(frame: DepositFrame, bytes: number): Promise<void> {
+  private async deposit(frame: BinaryDeposit, bytes: number): Promise<void> {
     let outcome: AcceptedDeposit | HttpError;
     try {
-      const { type: _type, id: _id, ...request } = frame;
-      outcome = await acceptDeposit(this.ctx, checkDeposit(this.ctx.config, request));
+      outcome = await acceptDeposit(this.ctx, checkDeposit(this.ctx.config, frame));
     } catch (error) {
       if (error instanceof HttpError) outcome = error;
       else {

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DepositRequest } from '../../common/relay-protocol.js';
 import type { RelayContext } from '../context.js';
-import { acceptDeposit, checkDeposit, depositBodyLimit, depositResponse } from '../deposit/accept.js';
+import { acceptDeposit, checkDeposit, depositBodyLimit, depositFromJson, depositResponse } from '../deposit/accept.js';
 import { readBody, requireContentType } from './body.js';
 import { HttpError, sendJson } from './respond.js';
 
@@ -25,6 +25,6 @@ function parseDeposit(body: Buffer): DepositRequest {
 export async function handleDeposit(ctx: RelayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   requireContentType(req, 'application/json');
   const request = parseDeposit(await readBody(req, res, depositBodyLimit(ctx.config), ctx.bodyBudget));
-  const accepted = await acceptDeposit(ctx, checkDeposit(ctx.config, request));
+  const accepted = await acceptDeposit(ctx, checkDeposit(ctx.config, depositFromJson(request)));
   sendJson(res, accepted.status === 'stored' ? 201 : 200, depositResponse(ctx, accepted));
 }

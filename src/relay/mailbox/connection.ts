@@ -11,6 +11,7 @@ import {
   type RelayErrorCode,
   type ServerFrame,
 } from '../../common/relay-protocol.js';
+import { encodeEnvelopeFrame } from '../../common/relay-frames.js';
 import type { RelayContext } from '../context.js';
 import type { PendingEnvelope } from '../store/store.js';
 import { TokenBuckets } from '../rate-limit.js';
@@ -96,7 +97,7 @@ export class MailboxConnection {
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return;
     if (isBinary) {
-      this.reject('MALFORMED', CLOSE_CODES.malformed, 'binary frames are not part of the protocol');
+      this.reject('MALFORMED', CLOSE_CODES.malformed, 'a client sends no binary frames on a mailbox connection');
       return;
     }
     let json: unknown;
@@ -199,7 +200,7 @@ export class MailboxConnection {
     this.inflightBytes += row.envelope.length;
     this.ctx.metrics.inflightBytes.inc(row.envelope.length);
     this.ctx.metrics.pushes.inc();
-    this.send({ type: 'envelope', msgId, expiresAt: row.expiresAt, envelope: row.envelope.toString('base64url') });
+    this.ws.send(encodeEnvelopeFrame({ msgId: row.msgId, expiresAt: row.expiresAt, envelope: row.envelope }));
   }
 
   /** Pushes pending envelopes while the window is open; re-runs if notified meanwhile. */

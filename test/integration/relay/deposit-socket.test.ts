@@ -6,6 +6,12 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
+  encodeDepositFrame,
+  encodeEnvelopeFrame,
+  sortedIds,
+  type BinaryDeposit,
+} from '../../../src/common/relay-frames.js';
+import {
   CLOSE_CODES,
   DepositAnswerFrame,
   type DepositedAnswer,
@@ -54,7 +60,7 @@ async function rawDeposits(relay: RelayProcess): Promise<RawDeposits> {
     ws,
     answers,
     closed,
-    send: (data) => ws.send(typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data)),
+    send: (data) => ws.send(typeof data === 'string' || data instanceof Uint8Array ? data : encodeDepositFrame(data as BinaryDeposit)),
     answerTo: (id) => waitFor(() => answers.find((answer) => answer.id === id), `the answer to deposit ${id}`),
   };
 }
@@ -87,7 +93,7 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
     const frames = new Set<DepositedFrame>();
     for (const [id, { digest }] of sent.entries()) {
       const answer = await raw.answerTo(id);
-      expect(answer).toMatchObject({ type: 'deposited', status: 'stored', msgId: sent[id]!.frame.msgId, digest: digest.toString('hex') });
+      expect(answer).toMatchObject({ type: 'deposited', status: 'stored', msgId: hex(sent[id]!.frame.msgId), digest: hex(digest) });
       if (answer.type === 'deposited') frames.add(answer.frame);
     }
     // Each frame's one signature covers exactly the answers it lists.
@@ -104,16 +110,18 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
 
   it('answers a deposit it will not store with `refused` and its code, and keeps the connection', async () => {
     const raw = await rawDeposits(relay);
-    const tooMany = deposit(1);
-    tooMany.frame.mailboxes = Array.from({ length: 257 }, () => randomBytes(32).toString('hex'));
-    raw.send(tooMany.frame);
+    raw.send({ ...deposit(1).frame, mailboxIds: sortedIds(Array.from({ length: 257 }, () => randomBytes(32)), 'mailbox id') });
     expect(await raw.answerTo(1)).toMatchObject({ type: 'refused', code: 'TOO_LARGE' });
-    raw.send({ ...deposit(2).frame, envelope: 'abcde' });
-    expect(await raw.answerTo(2)).toMatchObject({ type: 'refused', code: 'MALFORMED', message: 'envelope: not canonical base64url' });
-    const missing = blobIdOf(opaque(8)).toString('hex');
-    raw.send({ ...deposit(3).frame, blobs: [missing] });
-    expect(await raw.answerTo(3)).toMatchObject({ type: 'refused', code: 'UNKNOWN_BLOB', blobs: [missing] });
-    raw.send({ ...deposit(4).frame, envelope: opaque(100_001).toString('base64url') });
+    const first = deposit(2);
+    raw.send(first.frame);
+    expect(await raw.answerTo(2)).toMatchObject({ type: 'deposited', status: 'stored' });
+    // The same message id with other content.
+    raw.send({ ...first.frame, id: 6, envelope: opaque(64) });
+    expect(await raw.answerTo(6)).toMatchObject({ type: 'refused', code: 'CONFLICT' });
+    const missing = blobIdOf(opaque(8));
+    raw.send({ ...deposit(3).frame, blobIds: [missing] });
+    expect(await raw.answerTo(3)).toMatchObject({ type: 'refused', code: 'UNKNOWN_BLOB', blobs: [hex(missing)] });
+    raw.send({ ...deposit(4).frame, envelope: opaque(100_001) });
     expect(await raw.answerTo(4)).toMatchObject({ type: 'refused', code: 'TOO_LARGE' });
     const before = (await store.counts()).envelopes;
     raw.send(deposit(5).frame);
@@ -124,15 +132,15 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
 
   describe('frames that are not deposits close the connection with 4400 and a reason', () => {
     it.each([
-      ['text that is not JSON', '{"type":', 'frame is not JSON'],
-      ['a binary frame', Buffer.from([1, 2, 3]), 'binary frames are not part of the protocol'],
-      ['an ack', { type: 'ack', msgIds: ['00'.repeat(16)] }, 'type: Invalid input: expected "deposit"'],
-      ['a deposit without an id', { ...validFrame(), id: undefined }, 'id: Invalid input: expected number'],
-      ['a deposit with a negative id', { ...validFrame(), id: -1 }, 'id: Too small'],
-      ['a deposit with a fractional id', { ...validFrame(), id: 1.5 }, 'id: Invalid input: expected int'],
-      ['a deposit with a bad message id', { ...validFrame(), msgId: 'AB'.repeat(16) }, 'msgId: not 16 bytes of lowercase hex'],
-      ['a deposit with an unknown field', { ...validFrame(), sender: 'me' }, 'Unrecognized key'],
-      ['a deposit with no mailboxes', { ...validFrame(), mailboxes: [] }, 'mailboxes: Too small'],
+      ['a deposit as JSON text', JSON.stringify({ type: 'deposit', id: 1, msgId: '00'.repeat(16) }), 'deposits are binary frames'],
+      ['an ack', JSON.stringify({ type: 'ack', msgIds: ['00'.repeat(16)] }), 'deposits are binary frames'],
+      ['an envelope frame', encodeEnvelopeFrame({ msgId: newMsgId(), expiresAt: 1, envelope: opaque(8) }), 'deposit frame: not a deposit frame'],
+      ['three bytes', Buffer.from([1, 2, 3]), 'deposit frame: truncated in id'],
+      ['a deposit cut inside its message id', encodeDepositFrame(validFrame()).subarray(0, 10), 'deposit frame: truncated in msgId'],
+      ['a deposit with no mailboxes', withMailboxCount(0), 'deposit frame: mailbox count is 0; at least 1 required'],
+      ['a deposit with more mailboxes than the protocol allows', withMailboxCount(1001), 'deposit frame: mailbox count is 1001; the limit is 1000'],
+      ['a deposit with its mailbox ids out of order', unsortedMailboxes(), 'mailbox ids are not in ascending order without duplicates'],
+      ['a deposit with no envelope', encodeDepositFrame({ ...validFrame(), envelope: new Uint8Array(0) }), 'deposit frame: no envelope'],
     ])('closes on %s, storing nothing but what was answered before', async (_name, frame, reason) => {
       const raw = await rawDeposits(relay);
       const good = deposit(7);
@@ -163,7 +171,7 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
     it('closes on a frame over the deposit frame limit with 1009, storing nothing', async () => {
       const raw = await rawDeposits(relay);
       const before = await store.counts();
-      raw.send({ ...validFrame(), envelope: opaque(200_000).toString('base64url') });
+      raw.send({ ...validFrame(), envelope: opaque(200_000) });
       expect((await raw.closed).code).toBe(1009);
       expect(await store.counts()).toEqual(before);
     });
@@ -171,7 +179,7 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
     it('refuses a deposit sent on a mailbox connection: deposits have their own endpoint', async () => {
       const mailbox = await authenticatedRawMailbox(relay);
       const before = await store.counts();
-      mailbox.send(validFrame());
+      mailbox.send(encodeDepositFrame(validFrame()));
       expect((await mailbox.closed).code).toBe(CLOSE_CODES.malformed);
       expect(await store.counts()).toEqual(before);
     });
@@ -232,20 +240,30 @@ describe.each(BACKENDS)('deposit socket on %s', (backend) => {
   });
 });
 
-/** A deposit frame for a fresh mailbox (any 32 bytes name one; the relay cannot tell) and its digest. */
-function deposit(id: number) {
-  const msgId = newMsgId();
-  const mailboxId = randomBytes(32);
-  const envelope = opaque(64);
-  return {
-    frame: {
-      type: 'deposit', id, msgId: msgId.toString('hex'), mailboxes: [mailboxId.toString('hex')], blobs: [] as string[],
-      envelope: envelope.toString('base64url'),
-    },
-    digest: depositDigest({ msgId, mailboxIds: [mailboxId], blobIds: [], envelope }),
-  };
+/** A deposit for a fresh mailbox (any 32 bytes name one; the relay cannot tell) and its digest. */
+function deposit(id: number): { frame: BinaryDeposit; digest: Buffer } {
+  const frame = { id, msgId: newMsgId(), mailboxIds: [randomBytes(32)], blobIds: [], envelope: opaque(64) };
+  return { frame, digest: depositDigest(frame) };
 }
 
-function validFrame() {
+function validFrame(): BinaryDeposit {
   return deposit(1).frame;
 }
+
+/** A well-formed frame but for its mailbox count, which no ids follow. */
+function withMailboxCount(count: number): Uint8Array {
+  const frame = Buffer.from(encodeDepositFrame(validFrame()));
+  frame.writeUInt16BE(count, 21);
+  return frame;
+}
+
+/** Two mailbox ids in descending order. */
+function unsortedMailboxes(): Uint8Array {
+  const ids = sortedIds([randomBytes(32), randomBytes(32)], 'mailbox id');
+  const frame = Buffer.from(encodeDepositFrame({ ...validFrame(), mailboxIds: ids }));
+  frame.set(ids[1]!, 23);
+  frame.set(ids[0]!, 55);
+  return frame;
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');

@@ -1,6 +1,7 @@
 // A hand-driven mailbox WebSocket, for tests that send what the client library never would:
 // forged, replayed, cross-relay or malformed frames.
 import { WebSocket } from 'ws';
+import { decodeEnvelopeFrame } from '../../../src/common/relay-frames.js';
 import { randomBytes } from '../../../src/core/crypto/sodium.js';
 import { deriveMailboxKeyPair, mailboxIdOf, signMailboxAuth, type ChallengeContext } from '../../../src/core/crypto/mailbox.js';
 import type { RelayProcess } from '../../support/relay-process.js';
@@ -12,7 +13,7 @@ export interface RawMailbox {
   readonly challenge: { relayKey: string; nonce: string; signature: string; expiresAt: number };
   /** The signing context a client would use on this (plain) connection. */
   readonly context: ChallengeContext;
-  /** Frames after the challenge, parsed. */
+  /** Frames after the challenge, parsed; a pushed envelope (binary) as `{ type: 'envelope', msgId, expiresAt, envelope }`. */
   readonly frames: Array<{ type: string; [key: string]: unknown }>;
   readonly closed: Promise<{ code: number; reason: string }>;
   send(data: unknown): void;
@@ -32,7 +33,12 @@ export async function rawMailbox(relay: RelayProcess): Promise<RawMailbox> {
   });
   const challenge = await new Promise<RawMailbox['challenge']>((resolve, reject) => {
     ws.once('error', reject);
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        const pushed = decodeEnvelopeFrame(data as Buffer);
+        frames.push({ type: 'envelope', msgId: Buffer.from(pushed.msgId).toString('hex'), expiresAt: pushed.expiresAt, envelope: pushed.envelope });
+        return;
+      }
       const frame = JSON.parse((data as Buffer).toString('utf8')) as { type: string };
       if (frame.type === 'challenge') resolve(frame as unknown as RawMailbox['challenge']);
       else frames.push(frame);
@@ -50,7 +56,7 @@ export async function rawMailbox(relay: RelayProcess): Promise<RawMailbox> {
     frames,
     closed,
     send(data) {
-      ws.send(typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data));
+      ws.send(typeof data === 'string' || data instanceof Uint8Array ? data : JSON.stringify(data));
     },
     waitForFrame: (type) => waitFor(() => frames.find((frame) => frame.type === type), `a ${type} frame`),
   };

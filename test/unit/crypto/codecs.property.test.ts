@@ -22,6 +22,14 @@ import {
   type Envelope,
   type HeaderBlock,
 } from '../../../src/common/protocol/envelope.js';
+import {
+  decodeDepositFrame,
+  decodeEnvelopeFrame,
+  encodeDepositFrame,
+  encodeEnvelopeFrame,
+  type BinaryDeposit,
+  type BinaryEnvelope,
+} from '../../../src/common/relay-frames.js';
 import { openDeviceList } from '../../../src/core/crypto/device-list.js';
 import { openEnvelope, sealEnvelope } from '../../../src/core/crypto/envelope.js';
 import { importAccountSecret, importDeviceSecrets } from '../../../src/core/crypto/identity.js';
@@ -34,6 +42,15 @@ const text = (maxBytes: number) => fc.string({ unit: 'grapheme', maxLength: 12 }
 const u53 = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const sortedUnique = (min: number, max: number) =>
   fc.uniqueArray(bytes(32), { minLength: min, maxLength: max, selector: toHex }).map((values) => values.sort(compareBytes));
+
+const depositFrame = fc.record<BinaryDeposit>({
+  id: fc.integer({ min: 0, max: 0xffff_ffff }),
+  msgId: bytes(16),
+  mailboxIds: sortedUnique(1, 5),
+  blobIds: sortedUnique(0, 3),
+  envelope: fc.uint8Array({ minLength: 1, maxLength: 200 }),
+});
+const envelopeFrame = fc.record<BinaryEnvelope>({ msgId: bytes(16), expiresAt: u53, envelope: fc.uint8Array({ minLength: 1, maxLength: 200 }) });
 
 const certificate = (accountId: fc.Arbitrary<Uint8Array>, signingKey: fc.Arbitrary<Uint8Array>, encryptionKey: fc.Arbitrary<Uint8Array>) =>
   fc.record<DeviceCertificate>({
@@ -187,6 +204,15 @@ describe('round trips', () => {
     }), { numRuns: 200 });
   });
 
+  it('relay deposit and envelope frames', () => {
+    fc.assert(fc.property(depositFrame, (value) => {
+      expect(plain(decodeDepositFrame(encodeDepositFrame(value)))).toEqual(plain(value));
+    }), { numRuns: 200 });
+    fc.assert(fc.property(envelopeFrame, (value) => {
+      expect(plain(decodeEnvelopeFrame(encodeEnvelopeFrame(value)))).toEqual(plain(value));
+    }), { numRuns: 200 });
+  });
+
   it('envelopes', () => {
     fc.assert(fc.property(envelope, (value) => {
       const encoded = encodeEnvelope(value);
@@ -214,6 +240,14 @@ describe('every decoder, on any bytes, decodes canonically or throws an AegeesEr
     ['envelope', envelope.map(encodeEnvelope), (input) => {
       const value = attempt(() => decodeEnvelope(input));
       return value && encodeEnvelope(value);
+    }],
+    ['relay deposit frame', depositFrame.map(encodeDepositFrame), (input) => {
+      const value = attempt(() => decodeDepositFrame(input));
+      return value && encodeDepositFrame(value);
+    }],
+    ['relay envelope frame', envelopeFrame.map(encodeEnvelopeFrame), (input) => {
+      const value = attempt(() => decodeEnvelopeFrame(input));
+      return value && encodeEnvelopeFrame(value);
     }],
   ];
 

@@ -4,7 +4,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { DepositFrame, DepositedAnswer } from '../../../src/common/relay-protocol.js';
+import { decodeDepositFrame, type BinaryDeposit } from '../../../src/common/relay-frames.js';
+import type { DepositedAnswer } from '../../../src/common/relay-protocol.js';
 import { depositDigest, signDepositReceipt } from '../../../src/core/crypto/mailbox.js';
 import { randomBytes, signingKeyPair } from '../../../src/core/crypto/sodium.js';
 import { DepositChannel } from '../../../src/core/relay-client/deposits.js';
@@ -25,15 +26,15 @@ afterEach(async () => {
 interface Scripted {
   readonly channel: DepositChannel;
   /** Resolves with the socket once `count` deposit frames arrived on it. */
-  frames(count: number): Promise<{ ws: WebSocket; frames: DepositFrame[] }>;
+  frames(count: number): Promise<{ ws: WebSocket; frames: BinaryDeposit[] }>;
 }
 
 async function scriptedRelay(): Promise<Scripted> {
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server!.once('listening', resolve));
-  const received: DepositFrame[] = [];
+  const received: BinaryDeposit[] = [];
   const socket = new Promise<WebSocket>((resolve) => server!.once('connection', (ws) => {
-    ws.on('message', (data) => received.push(JSON.parse(String(data)) as DepositFrame));
+    ws.on('message', (data) => received.push(decodeDepositFrame(data as Buffer)));
     resolve(ws);
   }));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -52,14 +53,12 @@ function newDeposit() {
   const msgId = randomBytes(16);
   const mailboxId = randomBytes(32);
   const envelope = randomBytes(40);
-  return {
-    request: { msgId: msgId.toString('hex'), mailboxes: [mailboxId.toString('hex')], blobs: [], envelope: envelope.toString('base64url') },
-    digest: depositDigest({ msgId, mailboxIds: [mailboxId], blobIds: [], envelope }),
-  };
+  const request = { msgId, mailboxIds: [mailboxId], blobIds: [], envelope };
+  return { request, digest: depositDigest(request) };
 }
 
-function answerOf(frame: DepositFrame, digest: Buffer, expiresAt = EXPIRY): DepositedAnswer {
-  return { id: frame.id, status: 'stored', msgId: frame.msgId, expiresAt, digest: digest.toString('hex') };
+function answerOf(frame: BinaryDeposit, digest: Buffer, expiresAt = EXPIRY): DepositedAnswer {
+  return { id: frame.id, status: 'stored', msgId: Buffer.from(frame.msgId).toString('hex'), expiresAt, digest: digest.toString('hex') };
 }
 
 function deposited(ws: WebSocket, answers: DepositedAnswer[], secretKey = relay.secretKey): void {
