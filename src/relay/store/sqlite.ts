@@ -262,9 +262,21 @@ class SqliteStore implements RelayStore {
       this.queue.push({ run, durable, resolve: resolve as (value: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        this.scheduleFlush();
       }
     });
+  }
+
+  /**
+   * Commits at the end of this event-loop turn, or, while an fdatasync runs, once it is done:
+   * a commit made during it could not be on disk before the next fdatasync anyway, and
+   * waiting lets everything that arrives meanwhile share one transaction (fewer, larger
+   * commits write each page once for many operations).
+   */
+  private scheduleFlush(): void {
+    const running = this.wal.running;
+    if (running) void running.finally(() => setImmediate(() => this.flush()));
+    else setImmediate(() => this.flush());
   }
 
   private flush(): void {

@@ -54,6 +54,11 @@ export class WalSync {
     return new WalSync(db, wal);
   }
 
+  /** The fdatasync running now, if any; it settles once no commit waits for one. */
+  get running(): Promise<void> | undefined {
+    return this.syncing;
+  }
+
   /** Resolves once every transaction committed before this call is on disk. */
   durable(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
