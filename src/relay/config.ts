@@ -44,6 +44,12 @@ const Fields = z.strictObject({
   /** A deposit connection with nothing in flight for this long is closed; clients reopen on demand. */
   depositIdleTimeout: seconds.default(10),
   maxConnections: count.default(20_000),
+  /**
+   * Free space the SQLite backend keeps on its data directory's filesystem: below it new
+   * deposits and uploads get 507 STORAGE_FULL, so deliveries and deletions always have room.
+   * 0 turns the check off.
+   */
+  minFreeBytes: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
   /** Request bodies being received, all clients together; beyond it new bodies get 503. */
   bodyMemory: bytes.default(64 * 1024 * 1024),
   requestTimeout: seconds.default(600),

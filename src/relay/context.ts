@@ -1,6 +1,7 @@
 // What every request handler and mailbox connection of one relay process shares.
 import type { SigningKeyPair } from '../core/crypto/sodium.js';
 import type { RelayConfig } from './config.js';
+import type { DiskGuard } from './disk-guard.js';
 import type { MemoryBudget } from './http/body.js';
 import type { Logger } from './log.js';
 import type { RelayMetrics } from './metrics.js';
@@ -13,6 +14,8 @@ export interface RelayContext {
   readonly metrics: RelayMetrics;
   readonly log: Logger;
   readonly bodyBudget: MemoryBudget;
+  /** The SQLite backend's free-space reserve; absent with PostgreSQL or --min-free-bytes 0. */
+  readonly disk: DiskGuard | undefined;
   /** Pushes to this process's connected mailboxes after a deposit committed. */
   readonly onDeposited: (mailboxIds: readonly Buffer[], envelope: PendingEnvelope) => void;
 }

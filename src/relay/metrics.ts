@@ -1,12 +1,13 @@
 // Prometheus metrics (GET /metrics). Counters are per process; the stored-data gauges are
 // read from the store at scrape time, so with PostgreSQL they describe the whole cluster.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DiskGuard } from './disk-guard.js';
 import type { MemoryBudget } from './http/body.js';
 import type { RelayStore } from './store/store.js';
 
 export type RelayMetrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(store: RelayStore, bodyBudget: MemoryBudget) {
+export function createMetrics(store: RelayStore, bodyBudget: MemoryBudget, disk: DiskGuard | undefined) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'aegees_relay_' });
   const registers = [registry];
@@ -20,6 +21,14 @@ export function createMetrics(store: RelayStore, bodyBudget: MemoryBudget) {
       this.set(bodyBudget.reserved);
     },
   });
+  if (disk) {
+    new Gauge({
+      name: 'aegees_relay_disk_free_bytes', help: 'Free space on the data directory\'s filesystem, as the disk guard last counted it', registers,
+      collect() {
+        this.set(disk.freeBytes);
+      },
+    });
+  }
   const storedBytes = new Gauge({
     name: 'aegees_relay_stored_bytes', help: 'Bytes of stored ciphertext', labelNames: ['kind'] as const, registers,
   });

@@ -18,6 +18,7 @@ import { HttpError, refuseUpgrade, sendError, sendJson } from './http/respond.js
 import { loadOrCreateIdentity } from './identity.js';
 import type { Logger } from './log.js';
 import { MailboxHub } from './mailbox/hub.js';
+import { DiskGuard } from './disk-guard.js';
 import { createMetrics } from './metrics.js';
 import { TokenBuckets } from './rate-limit.js';
 import { openStore } from './store/open.js';
@@ -44,8 +45,11 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
   }
   const identity = loadOrCreateIdentity(config.identityKey ?? join(config.data!, 'identity.key'));
   const store = await openStore(config, log);
+  const disk = config.databaseUrl === undefined && config.minFreeBytes > 0
+    ? await DiskGuard.start(config.data!, config.minFreeBytes, log)
+    : undefined;
   const bodyBudget = new MemoryBudget(config.bodyMemory);
-  const metrics = createMetrics(store, bodyBudget);
+  const metrics = createMetrics(store, bodyBudget, disk);
   const ctx: RelayContext = {
     config,
     identity,
@@ -53,6 +57,7 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
     metrics,
     log,
     bodyBudget,
+    disk,
     // Only called once requests are served, after `mailboxes` exists.
     onDeposited: (mailboxIds, envelope) => mailboxes.deposited(mailboxIds, envelope),
   };
@@ -202,6 +207,7 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
     server.closeAllConnections();
     await stopped;
     clearInterval(pruner);
+    disk?.stop();
     await sweeper.stop();
     await store.close();
     log.info('relay stopped');

@@ -54,7 +54,7 @@ export function errorFromResponse(status: number, body: unknown, retryAfter: str
 }
 
 /** Codes that mean the relay, not the request, is at fault: the request may succeed later. */
-const RELAY_SIDE: ReadonlySet<RelayErrorCode> = new Set(['UNAVAILABLE', 'INTERNAL', 'BLOB_CORRUPT']);
+const RELAY_SIDE: ReadonlySet<RelayErrorCode> = new Set(['UNAVAILABLE', 'INTERNAL', 'BLOB_CORRUPT', 'STORAGE_FULL']);
 
 function codeFor(relayCode: RelayErrorCode, relaySide: boolean): ErrorCode {
   return BY_RELAY_CODE[relayCode] ?? (relaySide ? 'RELAY_UNAVAILABLE' : 'RELAY_REJECTED');

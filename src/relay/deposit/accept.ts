@@ -81,6 +81,7 @@ export function depositResponse(ctx: RelayContext, accepted: AcceptedDeposit): D
 
 /** Stores the deposit durably and pushes it to connected recipients; refusals throw HttpError. */
 export async function acceptDeposit(ctx: RelayContext, deposit: CheckedDeposit): Promise<AcceptedDeposit> {
+  ctx.disk?.admit(deposit.envelope.length);
   const digest = depositDigest(deposit);
   const bodyHash = blake2b(32, deposit.envelope);
   const now = Date.now();

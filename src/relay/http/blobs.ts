@@ -51,6 +51,7 @@ export async function handleBlobUpload(
     answer(ctx, req, res, blobId, existing, 'exists');
     return;
   }
+  ctx.disk?.admit(size);
   continueIfExpected(req, res);
   const now = Date.now();
   const status = await ctx.store.putBlob({

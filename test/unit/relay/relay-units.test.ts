@@ -129,6 +129,7 @@ describe('relay client policy', () => {
     expect(error('UNKNOWN_BLOB', 409, { blobs: [] })).toMatchObject({ code: 'CONFLICT', relayCode: 'UNKNOWN_BLOB' });
     expect(error('TOO_LARGE', 413)).toMatchObject({ code: 'TOO_LARGE' });
     expect(error('BLOB_CORRUPT', 500)).toMatchObject({ code: 'RELAY_UNAVAILABLE' });
+    expect(error('STORAGE_FULL', 507)).toMatchObject({ code: 'RELAY_UNAVAILABLE', relayCode: 'STORAGE_FULL' });
     expect(error('MALFORMED', 400)).toMatchObject({ code: 'RELAY_REJECTED' });
     expect(errorFromResponse(502, '<html>', undefined)).toMatchObject({ code: 'RELAY_UNAVAILABLE', status: 502 });
   });
@@ -140,6 +141,8 @@ describe('relay client policy', () => {
     expect(refusal('MAILBOX_FULL', { mailboxes: ['ab'.repeat(32)] })).toMatchObject({ code: 'QUOTA_EXCEEDED', ids: ['ab'.repeat(32)] });
     expect(refusal('UNAVAILABLE', { retryAfter: 1 })).toMatchObject({ code: 'RELAY_UNAVAILABLE', relayCode: 'UNAVAILABLE' });
     expect(refusal('INTERNAL')).toMatchObject({ code: 'RELAY_UNAVAILABLE' });
+    // A relay short of disk space: another relay, or this one later, may take it.
+    expect(refusal('STORAGE_FULL', { retryAfter: 60 })).toMatchObject({ code: 'RELAY_UNAVAILABLE', retryAfterSeconds: 60 });
     expect(refusal('MALFORMED')).toMatchObject({ code: 'RELAY_REJECTED', relayCode: 'MALFORMED' });
   });
 });
