@@ -32,6 +32,8 @@ const Fields = z.strictObject({
   maxMailboxesPerEnvelope: count.max(PROTOCOL_MAX.mailboxesPerEnvelope).default(PROTOCOL_MAX.mailboxesPerEnvelope),
   maxBlobsPerEnvelope: z.coerce.number().int().min(0).max(PROTOCOL_MAX.blobsPerEnvelope).default(32),
   maxBlobBytes: bytes.default(100 * 1024 * 1024),
+  /** Blob bytes one address may have uploaded that no envelope references yet (ten maximal blobs); 0 = no cap. */
+  unreferencedBlobBytesPerAddress: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),
   quotaEnvelopes: count.default(10_000),
   quotaBytes: bytes.default(1024 * 1024 * 1024),
   /** Per client IP token bucket; 0 disables rate limiting. */

@@ -6,6 +6,7 @@ import type { MemoryBudget } from './http/body.js';
 import type { Logger } from './log.js';
 import type { RelayMetrics } from './metrics.js';
 import type { PendingEnvelope, RelayStore } from './store/store.js';
+import type { UploadBudget } from './upload-budget.js';
 
 export interface RelayContext {
   readonly config: RelayConfig;
@@ -16,6 +17,8 @@ export interface RelayContext {
   readonly bodyBudget: MemoryBudget;
   /** The SQLite backend's free-space reserve; absent with PostgreSQL or --min-free-bytes 0. */
   readonly disk: DiskGuard | undefined;
+  /** Unreferenced blob bytes per uploading address. */
+  readonly uploads: UploadBudget;
   /** Pushes to this process's connected mailboxes after a deposit committed. */
   readonly onDeposited: (mailboxIds: readonly Buffer[], envelope: PendingEnvelope) => void;
 }

@@ -19,6 +19,7 @@ import { loadOrCreateIdentity } from './identity.js';
 import type { Logger } from './log.js';
 import { MailboxHub } from './mailbox/hub.js';
 import { DiskGuard } from './disk-guard.js';
+import { UploadBudget } from './upload-budget.js';
 import { createMetrics } from './metrics.js';
 import { TokenBuckets } from './rate-limit.js';
 import { openStore } from './store/open.js';
@@ -49,6 +50,7 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
     ? await DiskGuard.start(config.data!, config.minFreeBytes, log)
     : undefined;
   const bodyBudget = new MemoryBudget(config.bodyMemory);
+  const uploads = new UploadBudget(config.unreferencedBlobBytesPerAddress, config.blobTtl * 1000);
   const metrics = createMetrics(store, bodyBudget, disk);
   const ctx: RelayContext = {
     config,
@@ -58,6 +60,7 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
     log,
     bodyBudget,
     disk,
+    uploads,
     // Only called once requests are served, after `mailboxes` exists.
     onDeposited: (mailboxIds, envelope) => mailboxes.deposited(mailboxIds, envelope),
   };
@@ -65,7 +68,10 @@ export async function startRelay(config: RelayConfig, log: Logger): Promise<Runn
   store.onRemoteDeposit((mailboxIds) => (mailboxIds.length > 0 ? mailboxes.notify(mailboxIds) : mailboxes.notifyAll()));
   const limiter = new TokenBuckets(config.rateLimit, config.rateBurst);
   const deposits = new DepositHub(ctx, limiter);
-  const pruner = setInterval(() => limiter.prune(), 60_000);
+  const pruner = setInterval(() => {
+    limiter.prune();
+    uploads.prune(Date.now());
+  }, 60_000);
   pruner.unref();
   const sweeper = startSweeper(store, config.sweepInterval * 1000, metrics, log);
 

@@ -108,6 +108,7 @@ export async function acceptDeposit(ctx: RelayContext, deposit: CheckedDeposit):
     case 'duplicate': {
       ctx.metrics.deposits.inc({ result: outcome.kind });
       if (outcome.kind === 'stored') {
+        ctx.uploads.referenced(deposit.blobIds);
         ctx.onDeposited(deposit.mailboxIds, {
           seq: outcome.seq, msgId: deposit.msgId, envelope: deposit.envelope, bodyHash, expiresAt: outcome.expiresAt,
         });

@@ -11,6 +11,9 @@ import type { RelayContext } from '../context.js';
 import { checkDeclaredLength, continueIfExpected, countedBody, declaredLength, requireContentType } from './body.js';
 import { HttpError, sendJson } from './respond.js';
 
+/** What an address over its unreferenced-blob budget is told to wait: its deposits free it. */
+const UPLOAD_BUDGET_RETRY_SECONDS = 60;
+
 export function parseBlobId(raw: string): Buffer {
   if (!BlobIdHex.safeParse(raw).success) throw new HttpError(400, 'MALFORMED', 'blob id must be 32 bytes of lowercase hex');
   return Buffer.from(raw, 'hex');
@@ -51,16 +54,34 @@ export async function handleBlobUpload(
     answer(ctx, req, res, blobId, existing, 'exists');
     return;
   }
-  ctx.disk?.admit(size);
-  continueIfExpected(req, res);
+  const address = req.socket.remoteAddress ?? 'unknown';
+  let reserved = ctx.uploads.reserve(address, size);
+  if (!reserved) {
+    // Deposits through another process, or the sweeper, may have freed some of it.
+    await ctx.uploads.recount(address, (ids) => ctx.store.unreferencedBlobs(ids));
+    reserved = ctx.uploads.reserve(address, size);
+  }
+  if (!reserved) {
+    throw new HttpError(429, 'RATE_LIMITED', 'this address has uploaded too many blob bytes no envelope references yet; deposit those envelopes first', {}, UPLOAD_BUDGET_RETRY_SECONDS);
+  }
   const now = Date.now();
-  const status = await ctx.store.putBlob({
-    blobId,
-    size,
-    data: verified(countedBody(req, size), blobId),
-    now,
-    expiresAt: now + Math.round(ctx.config.blobTtl * 1000),
-  });
+  let status: 'stored' | 'exists';
+  try {
+    ctx.disk?.admit(size);
+    continueIfExpected(req, res);
+    status = await ctx.store.putBlob({
+      blobId,
+      size,
+      data: verified(countedBody(req, size), blobId),
+      now,
+      expiresAt: now + Math.round(ctx.config.blobTtl * 1000),
+    });
+  } catch (error) {
+    ctx.uploads.failed(address, size);
+    throw error;
+  }
+  if (status === 'stored') ctx.uploads.uploaded(address, blobId, size, now);
+  else ctx.uploads.failed(address, size);
   answer(ctx, req, res, blobId, size, status);
 }
 

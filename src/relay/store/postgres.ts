@@ -397,6 +397,13 @@ class PostgresStore implements RelayStore {
     return rows[0]?.size;
   }
 
+  async unreferencedBlobs(blobIds: readonly Buffer[]): Promise<Buffer[]> {
+    const { rows } = await this.pool.query<{ blob_id: Buffer }>(
+      'SELECT blob_id FROM blobs WHERE refs = 0 AND blob_id = ANY($1)', [blobIds],
+    );
+    return rows.map((row) => row.blob_id);
+  }
+
   async putBlob(upload: BlobUpload): Promise<'stored' | 'exists'> {
     const uploadId = randomBytes(16);
     await this.pool.query('INSERT INTO blob_uploads (upload_id, started_at) VALUES ($1, $2)', [uploadId, upload.now]);

@@ -195,6 +195,7 @@ class SqliteStore implements RelayStore {
       ),
       blobSize: db.prepare<[Buffer], { size: number }>('SELECT size FROM blobs WHERE blob_id = ?'),
       blobRow: db.prepare<[Buffer], { size: number; file: string }>('SELECT size, file FROM blobs WHERE blob_id = ?'),
+      blobRefs: db.prepare<[Buffer], { refs: number }>('SELECT refs FROM blobs WHERE blob_id = ?'),
       mailbox: db.prepare<[Buffer], { pending_count: number; pending_bytes: number }>(
         'SELECT pending_count, pending_bytes FROM mailboxes WHERE mailbox_id = ?',
       ),
@@ -464,6 +465,10 @@ class SqliteStore implements RelayStore {
 
   async blobSize(blobId: Buffer): Promise<number | undefined> {
     return this.q.blobSize.get(blobId)?.size;
+  }
+
+  async unreferencedBlobs(blobIds: readonly Buffer[]): Promise<Buffer[]> {
+    return blobIds.filter((blobId) => this.q.blobRefs.get(blobId)?.refs === 0);
   }
 
   async putBlob(upload: BlobUpload): Promise<'stored' | 'exists'> {

@@ -84,6 +84,8 @@ export interface RelayStore {
   sweep(now: number): Promise<SweepOutcome>;
   stats(): Promise<StoreStats>;
   blobSize(blobId: Buffer): Promise<number | undefined>;
+  /** Of these blobs, the ones held and referenced by no envelope. */
+  unreferencedBlobs(blobIds: readonly Buffer[]): Promise<Buffer[]>;
   putBlob(upload: BlobUpload): Promise<'stored' | 'exists'>;
   openBlob(blobId: Buffer): Promise<StoredBlob | undefined>;
   /** Subscribes to deposits committed by other processes (PostgreSQL); a no-op for SQLite. */
