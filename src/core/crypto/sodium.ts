@@ -59,6 +59,11 @@ export function randomFill(buffer: Uint8Array): void {
   sodium.randombytes_buf(buffer);
 }
 
+/** A Buffer over the same memory as `bytes` (no copy), for APIs that want a Buffer. */
+export function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Constant-time equality; false for different lengths. */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && sodium.sodium_memcmp(a, b);

@@ -3,7 +3,7 @@
 // (keychains store strings).
 import keytar from 'keytar';
 import { AegeesError } from '../../common/errors.js';
-import { secureBuffer, wipe } from '../crypto/sodium.js';
+import { bufferView, secureBuffer, wipe } from '../crypto/sodium.js';
 import { keytarError } from './keychain-errors.js';
 import { checkSecretName, checkSecretValue, storeClosedError, type SecretStore } from './secret-store.js';
 
@@ -42,7 +42,7 @@ export class OsKeychainStore implements SecretStore {
     const account = this.account(name);
     checkSecretValue(value);
     // The base64 string cannot be wiped; the keychain API takes nothing else.
-    const encoded = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+    const encoded = bufferView(value).toString('base64');
     try {
       await keytar.setPassword(KEYCHAIN_SERVICE, account, encoded);
     } catch (error) {

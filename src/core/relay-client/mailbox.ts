@@ -20,7 +20,7 @@ import {
   signMailboxAuth,
   verifyRelayChallenge,
 } from '../crypto/mailbox.js';
-import { constantTimeEqual, randomBytes, wipe } from '../crypto/sodium.js';
+import { bufferView, constantTimeEqual, randomBytes, wipe } from '../crypto/sodium.js';
 import { impostor, unavailable, RelayRequestError } from './errors.js';
 import type { RelayTransport } from './http.js';
 
@@ -50,8 +50,6 @@ export interface MailboxSession {
 }
 
 const ACK_BATCH = 256;
-
-const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export function openMailbox(transport: RelayTransport, relayKey: Buffer, options: MailboxOptions): Promise<MailboxSession> {
   if (options.rootSecret.length !== MAILBOX_ROOT_BYTES) {
@@ -129,7 +127,7 @@ export function openMailbox(transport: RelayTransport, relayKey: Buffer, options
         fail(unavailable(`relay sent a malformed frame: ${(error as Error).message}`), CLOSE_CODES.malformed, 'malformed frame');
         return;
       }
-      options.onEnvelope({ msgId: asBuffer(pushed.msgId), envelope: asBuffer(pushed.envelope), expiresAt: pushed.expiresAt }, session);
+      options.onEnvelope({ msgId: bufferView(pushed.msgId), envelope: bufferView(pushed.envelope), expiresAt: pushed.expiresAt }, session);
     };
 
     ws.on('message', (data, isBinary) => {

@@ -3,7 +3,7 @@
 // the store made it durable. The caller answers it under a receipt signed by the relay's
 // identity key (one per HTTP answer; one per frame of answers on a deposit connection).
 import { depositDigest, signDepositReceipt, type DepositContent } from '../../core/crypto/mailbox.js';
-import { blake2b } from '../../core/crypto/sodium.js';
+import { blake2b, bufferView } from '../../core/crypto/sodium.js';
 import { sortedIds } from '../../common/relay-frames.js';
 import { PROTOCOL_MAX, type DepositRequest, type DepositResponse } from '../../common/relay-protocol.js';
 import type { RelayConfig } from '../config.js';
@@ -33,8 +33,6 @@ export function depositFrameLimit(config: RelayConfig): number {
   return 1 + 4 + 16 + 2 + PROTOCOL_MAX.mailboxesPerEnvelope * 32 + 2 + PROTOCOL_MAX.blobsPerEnvelope * 32 + config.maxEnvelopeBytes;
 }
 
-const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-
 /** An HTTP deposit body (already matched against the protocol's schema) as bytes. */
 export function depositFromJson(request: DepositRequest): DepositContent {
   const envelope = Buffer.from(request.envelope, 'base64url');
@@ -58,10 +56,10 @@ export function checkDeposit(config: RelayConfig, deposit: DepositContent): Chec
   }
   checkDeclaredLength(deposit.envelope.length, config.maxEnvelopeBytes, 'envelope');
   return {
-    msgId: asBuffer(deposit.msgId),
-    mailboxIds: deposit.mailboxIds.map(asBuffer),
-    blobIds: deposit.blobIds.map(asBuffer),
-    envelope: asBuffer(deposit.envelope),
+    msgId: bufferView(deposit.msgId),
+    mailboxIds: deposit.mailboxIds.map(bufferView),
+    blobIds: deposit.blobIds.map(bufferView),
+    envelope: bufferView(deposit.envelope),
   };
 }
 
