@@ -45,7 +45,7 @@ export class DepositChannel {
   private nextId = 0;
   /** The socket under the open WebSocket, corked until the current event-loop turn ends. */
   private corked: Duplex | undefined;
-  private socketOf = new WeakMap<WebSocket, Duplex>();
+  private readonly socketOf = new WeakMap<WebSocket, Duplex>();
 
   constructor(
     private readonly transport: RelayTransport,
