@@ -29,13 +29,15 @@ export interface BinaryEnvelope {
   readonly envelope: Uint8Array;
 }
 
+/** The order the frames require: each id above the one before, so sorted and unique. */
+function strictlyAscending(ids: readonly Uint8Array[]): boolean {
+  return ids.every((id, index) => index === 0 || compareBytes(ids[index - 1]!, id) < 0);
+}
+
 /** Ids sorted into the order the frame requires; a duplicate is the caller's mistake. */
 export function sortedIds(ids: readonly Uint8Array[], what: string): Uint8Array[] {
-  if (ids.length < 2) return [...ids];
   const sorted = [...ids].sort(compareBytes);
-  for (let i = 1; i < sorted.length; i += 1) {
-    if (compareBytes(sorted[i - 1]!, sorted[i]!) === 0) throw new AegeesError('INVALID_ARGUMENT', `duplicate ${what}`);
-  }
+  if (!strictlyAscending(sorted)) throw new AegeesError('INVALID_ARGUMENT', `duplicate ${what}`);
   return sorted;
 }
 
@@ -58,29 +60,25 @@ export function encodeDepositFrame(deposit: BinaryDeposit): Uint8Array {
   frame[0] = BINARY_FRAME.deposit;
   view.setUint32(1, deposit.id);
   frame.set(deposit.msgId, 5);
-  let at = 5 + MSG_ID_BYTES;
-  for (const [ids, what] of [[mailboxIds, 'mailbox id'], [blobIds, 'blob id']] as const) {
-    view.setUint16(at, ids.length);
-    at += 2;
-    for (const [index, id] of ids.entries()) {
-      checkLength(id, ID_BYTES, what);
-      if (index > 0 && compareBytes(ids[index - 1]!, id) >= 0) throw new AegeesError('INVALID_ARGUMENT', `${what}s must be sorted and unique`);
-      frame.set(id, at);
-      at += ID_BYTES;
-    }
-  }
+  let at = writeIds(frame, view, 5 + MSG_ID_BYTES, mailboxIds, 'mailbox id');
+  at = writeIds(frame, view, at, blobIds, 'blob id');
   frame.set(envelope, at);
   return frame;
 }
 
+/** `u16 count ‖ ids` at `at`; returns the offset after them. */
+function writeIds(frame: Uint8Array, view: DataView, at: number, ids: readonly Uint8Array[], what: string): number {
+  for (const id of ids) checkLength(id, ID_BYTES, what);
+  if (!strictlyAscending(ids)) throw new AegeesError('INVALID_ARGUMENT', `${what}s must be sorted and unique`);
+  view.setUint16(at, ids.length);
+  ids.forEach((id, index) => frame.set(id, at + 2 + index * ID_BYTES));
+  return at + 2 + ids.length * ID_BYTES;
+}
+
 /** `count` ids in strictly ascending order (so sorted and unique), as copies. */
 function readSortedIds(read: ByteReader, count: number, field: string): Uint8Array[] {
-  const ids: Uint8Array[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const id = read.fixed(ID_BYTES, field);
-    if (i > 0 && compareBytes(ids[i - 1]!, id) >= 0) read.fail(`${field}s are not in ascending order without duplicates`);
-    ids.push(id);
-  }
+  const ids = Array.from({ length: count }, () => read.fixed(ID_BYTES, field));
+  if (!strictlyAscending(ids)) read.fail(`${field}s are not in ascending order without duplicates`);
   return ids;
 }
 
